@@ -1,0 +1,43 @@
+"""Arabic orthographic normalisation used by search, dedup and classification.
+
+Readers type the same word many ways (hamza or bare alef, ة or ه, ى or ي, with or
+without harakat and tatweel, Arabic-Indic or Latin digits); this folds them together.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# harakat, tanween, shadda, sukun, superscript alef, Quranic marks
+_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_TATWEEL = "\u0640"
+_FOLD = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ة": "ه",
+        "ؤ": "و",
+        "ئ": "ي",
+        **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
+        "\u0640": None,
+    }
+)
+
+
+def strip_diacritics(text: str) -> str:
+    return _DIACRITICS.sub("", text).replace(_TATWEEL, "")
+
+
+def normalize(text: str) -> str:
+    """Fold surface variants: NFKC, no harakat or tatweel, unified alef/ya/ta marbuta, ASCII digits,
+    lower-case Latin. Idempotent."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _DIACRITICS.sub("", text)
+    text = text.translate(_FOLD).lower()
+    # NFKC of the result is stable, but lower() can reintroduce compatibility forms in rare scripts
+    return unicodedata.normalize("NFKC", text)
