@@ -1,0 +1,39 @@
+"""Derived fields set on an article before it is stored: category, region (and, with the stories
+stage, duplicate_of and story_id). Part of the coordinator: it may hold the store."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bawaba.models import Article, Source
+from bawaba.pipeline.classify import classify_article, load_model
+from bawaba.store.base import Store
+
+
+class Enricher:
+    """Classifies each article (section mapping first, the shipped model where sections are silent)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.model = load_model()
+
+    def __call__(self, article: Article, source: Source) -> Article:
+        result = classify_article(
+            article.title,
+            article.text,
+            section=article.section,
+            url=article.url,
+            overrides=source.section_map,
+            default=source.default_category,
+            model=self.model,
+        )
+        return replace(
+            article,
+            category=article.category or result.category,
+            category_confidence=result.confidence,
+            region=result.region,
+        )
+
+
+def build_enricher(store: Store) -> Enricher:
+    return Enricher(store)
