@@ -116,6 +116,13 @@ class Store(Protocol):
 
     def category_counts(self) -> dict[str, int]: ...
 
+    def article_stamps(self, after_id: int, limit: int) -> list[tuple[int, str, datetime]]:
+        """``(id, title, published_at or first_seen)`` of articles with ``id > after_id``, ascending
+        id, at most ``limit``: light rows (no bodies) for sitemaps, keyset by id. (web issue)"""
+
+    def max_article_id(self) -> int:
+        """The largest article id, 0 when there are none (sitemap index paging). (web issue)"""
+
     def change_token(self) -> str:
         """A cheap value that changes whenever articles are added or changed (cache keys, ETags)."""
 
