@@ -562,6 +562,21 @@ class SqlStore:
         with self._read() as conn:
             return {str(c): int(n) for c, n in conn.execute(stmt)}
 
+    def article_stamps(self, after_id: int, limit: int) -> list[tuple[int, str, datetime]]:
+        """Light ``(id, title, sort time)`` rows after ``after_id``, ascending id (sitemaps)."""
+        stmt = (
+            select(articles.c.id, articles.c.title, articles.c.sort_at)
+            .where(articles.c.id > after_id)
+            .order_by(articles.c.id)
+            .limit(max(limit, 0))
+        )
+        with self._read() as conn:
+            return [(int(i), str(title), when) for i, title, when in conn.execute(stmt)]
+
+    def max_article_id(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(articles.c.id), 0))).scalar_one())
+
     def change_token(self) -> str:
         """The ``content`` counter: bumped in the same transaction as every article, source or
         story write, so it is exact under concurrent writers (one primary-key read)."""
