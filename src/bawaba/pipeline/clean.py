@@ -1,0 +1,245 @@
+"""Remove what news sites and republishing aggregators wrap around an article.
+
+Arabic news pages share a vocabulary of chrome (share bars, "اقرأ أيضا" link blocks, gallery
+counters, republisher disclaimers, copyright and "تابعونا على" lines, reader comments) that
+general extractors keep because it sits inside the article container. The rules live in
+``data/cleanup/*.yaml`` so they can grow without code changes; they are applied twice:
+on the DOM by class/id words before extraction, and on extracted paragraphs by Arabic text
+patterns (matched after orthographic normalisation, so spelling variants need no extra rules)
+plus a link-density test that recognises link lists on templates no rule has seen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from lxml import html as lxml_html
+
+from bawaba.errors import ConfigError
+from bawaba.pipeline.sanitize import sanitize_html
+from bawaba.text.normalize import normalize
+
+__all__ = [
+    "Block",
+    "CleanupRules",
+    "TextRule",
+    "class_words",
+    "clean_blocks",
+    "default_rules",
+    "is_linky",
+    "load_rules",
+    "preclean_tree",
+    "sanitize_html",
+]
+
+_WORD_SPLIT = re.compile(r"[\s_\-:./]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SENTENCE_END = re.compile(r"[.!?؟!…]\s*[»\"')]?$")
+_STRUCTURAL = frozenset({"html", "body", "main", "article"})
+
+
+@dataclass(frozen=True, slots=True)
+class TextRule:
+    name: str
+    pattern: re.Pattern[str]
+    max_chars: int | None = None
+
+    def matches(self, folded: str) -> bool:
+        if self.max_chars is not None and len(folded) > self.max_chars:
+            return False
+        return self.pattern.search(folded) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CleanupRules:
+    chrome_words: tuple[tuple[str, ...], ...]
+    always_words: tuple[tuple[str, ...], ...]
+    embed_classes: frozenset[str]
+    drop_tags: frozenset[str]
+    drop: tuple[TextRule, ...]
+    block: tuple[TextRule, ...]
+    truncate: tuple[TextRule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One extracted unit of the article body: a paragraph, heading, list item, quote, table or image."""
+
+    kind: str  # p | h | li | quote | table | img
+    text: str
+    html: str
+    link_chars: int = 0
+
+
+def _text_rules(items: Any, where: str) -> tuple[TextRule, ...]:
+    rules = []
+    for item in items or ():
+        try:
+            rules.append(
+                TextRule(
+                    name=str(item["name"]),
+                    pattern=re.compile(str(item["pattern"])),
+                    max_chars=int(item["max_chars"]) if item.get("max_chars") is not None else None,
+                )
+            )
+        except (KeyError, TypeError, ValueError, re.error) as exc:
+            raise ConfigError(f"bad cleanup rule in {where}: {item!r}: {exc}") from exc
+    return tuple(rules)
+
+
+def _word_seqs(items: Any) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(str(x).lower().split()) for x in items or ())
+
+
+def load_rules(directory: Path | None = None) -> CleanupRules:
+    """Read ``dom.yaml`` and ``text.yaml`` from a directory (default: the shipped rules)."""
+    try:
+        if directory is None:
+            base = resources.files("bawaba").joinpath("data", "cleanup")
+            dom = yaml.safe_load(base.joinpath("dom.yaml").read_text(encoding="utf-8")) or {}
+            text = yaml.safe_load(base.joinpath("text.yaml").read_text(encoding="utf-8")) or {}
+        else:
+            dom = yaml.safe_load((directory / "dom.yaml").read_text(encoding="utf-8")) or {}
+            text = yaml.safe_load((directory / "text.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read cleanup rules: {exc}") from exc
+    return CleanupRules(
+        chrome_words=_word_seqs(dom.get("chrome_words")),
+        always_words=_word_seqs(dom.get("always_words")),
+        embed_classes=frozenset(str(x).lower() for x in dom.get("embed_classes") or ()),
+        drop_tags=frozenset(str(x).lower() for x in dom.get("drop_tags") or ()),
+        drop=_text_rules(text.get("drop"), "text.yaml:drop"),
+        block=_text_rules(text.get("block"), "text.yaml:block"),
+        truncate=_text_rules(text.get("truncate"), "text.yaml:truncate"),
+    )
+
+
+@cache
+def default_rules() -> CleanupRules:
+    """The shipped rules, parsed once (immutable)."""
+    return load_rules()
+
+
+# --- DOM pre-cleaning -------------------------------------------------------------------------
+
+
+def class_words(value: str) -> list[str]:
+    """Split a class or id value into lower-case words ("shareBar-top" -> share, bar, top)."""
+    return [w.lower() for w in _WORD_SPLIT.split(_CAMEL.sub(" ", value)) if w]
+
+
+def _contains_seq(words: Sequence[str], seqs: Iterable[tuple[str, ...]]) -> bool:
+    for seq in seqs:
+        n = len(seq)
+        for i in range(len(words) - n + 1):
+            if tuple(words[i : i + n]) == seq:
+                return True
+    return False
+
+
+def _para_chars(el: Any) -> int:
+    return sum(len(p.text_content()) for p in el.iter("p"))
+
+
+def preclean_tree(root: Any, rules: CleanupRules | None = None) -> int:
+    """Remove chrome elements from an lxml HTML tree in place; return how many were removed.
+
+    An element matched only by a general chrome word is kept when it holds more than half of
+    the page's paragraph text: a template that calls its article body "post-share-ready"
+    must not lose the article.
+    """
+    rules = rules or default_rules()
+    total = max(_para_chars(root), 1)
+    doomed = []
+    for el in root.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag:
+            doomed.append(el)  # comments, processing instructions
+            continue
+        tag = tag.lower()
+        if tag in _STRUCTURAL:
+            continue
+        if tag in rules.drop_tags:
+            doomed.append(el)
+            continue
+        raw_class = el.get("class") or ""
+        if rules.embed_classes.intersection(raw_class.lower().split()):
+            doomed.append(el)
+            continue
+        words = class_words(raw_class) + class_words(el.get("id") or "")
+        if not words:
+            continue
+        if _contains_seq(words, rules.always_words):
+            doomed.append(el)
+        elif _contains_seq(words, rules.chrome_words):
+            chars = _para_chars(el)
+            if chars * 2 <= total or chars < 200:
+                doomed.append(el)
+    removed = 0
+    for el in doomed:
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if any(anc in doomed for anc in el.iterancestors()):
+            continue
+        el.drop_tree() if isinstance(el, lxml_html.HtmlElement) else parent.remove(el)
+        removed += 1
+    return removed
+
+
+# --- text post-cleaning -----------------------------------------------------------------------
+
+
+def is_linky(block: Block, folded: str | None = None) -> bool:
+    """A short paragraph that is mostly link text is navigation, whatever its words."""
+    n = len(block.text.strip())
+    if n == 0 or block.link_chars == 0:
+        return False
+    ratio = block.link_chars / n
+    return (ratio >= 0.5 and n < 160) or ratio >= 0.85
+
+
+def _any(rules: Iterable[TextRule], folded: str) -> str | None:
+    for rule in rules:
+        if rule.matches(folded):
+            return rule.name
+    return None
+
+
+def clean_blocks(blocks: Sequence[Block], rules: CleanupRules | None = None) -> list[Block]:
+    """Drop chrome paragraphs, link blocks opened by a "read also" heading, and trailing sections."""
+    rules = rules or default_rules()
+    out: list[Block] = []
+    in_block = False
+    for block in blocks:
+        if block.kind == "img":
+            out.append(block)
+            continue
+        folded = normalize(block.text).strip()
+        if not folded:
+            continue
+        kept_text = any(b.kind != "img" for b in out)
+        if kept_text and _any(rules.truncate, folded):
+            break
+        if _any(rules.block, folded):
+            in_block = True
+            continue
+        if in_block:
+            if (
+                is_linky(block)
+                or block.kind in {"li", "h"}
+                or (len(folded) < 90 and not _SENTENCE_END.search(folded))
+            ):
+                continue
+            in_block = False
+        if _any(rules.drop, folded) or is_linky(block):
+            continue
+        out.append(block)
+    return out

@@ -1,0 +1,363 @@
+"""Turn a fetched news page into an ``Extracted`` article.
+
+trafilatura finds the main text well on unseen templates, but news pages (and the aggregators
+that republish them) wrap articles in chrome it keeps, and its metadata misses Arabic
+conventions. So the page is decoded by ``decode_html``, chrome is removed from the DOM first
+(``clean.preclean_tree``), trafilatura extracts paragraphs as XML (structure and links kept),
+the paragraphs are cleaned by the Arabic text rules, and metadata and images come from
+``metadata.read_metadata`` and the article's own DOM region.
+"""
+
+from __future__ import annotations
+
+import copy
+import html as html_lib
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+from bawaba.errors import ExtractionError, NoArticleError
+from bawaba.models import Extracted, Image
+from bawaba.pipeline.clean import Block, class_words, clean_blocks, preclean_tree
+from bawaba.pipeline.decode import decode_html
+from bawaba.pipeline.metadata import PageMeta, absolute_url, read_metadata, squash
+from bawaba.pipeline.sanitize import sanitize_html
+
+__all__ = ["MIN_TEXT_CHARS", "extract_article"]
+
+#: shorter bodies are teasers, error pages or index pages, not articles
+MIN_TEXT_CHARS = 120
+_MAX_IMAGES = 40
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ARABIC = re.compile("[\u0600-\u06ff]")
+_LATIN = re.compile("[A-Za-z]")
+_IMG_NOISE = frozenset(
+    {
+        "logo",
+        "icon",
+        "avatar",
+        "sprite",
+        "emoji",
+        "pixel",
+        "spacer",
+        "badge",
+        "ad",
+        "ads",
+        "banner",
+        "share",
+        "social",
+    }
+)
+_CAPTION_WORDS = frozenset({"caption", "cap", "desc", "description", "credit", "title", "text"})
+_LAZY_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "src")
+_HI_TAGS = {"#b": "strong", "#i": "em", "#u": "em", "#t": "em"}
+
+
+def _parse(page: str) -> Any:
+    try:
+        return lxml_html.document_fromstring(page)
+    except (etree.ParserError, ValueError) as exc:
+        raise NoArticleError(f"unparseable page: {exc}") from exc
+
+
+# --- trafilatura XML -> blocks ------------------------------------------------------------------
+
+
+def _inline_html(el: Any, base: str) -> str:
+    """Render trafilatura's inline XML (hi, ref, lb) as HTML; text is escaped."""
+    parts = [html_lib.escape(el.text or "", quote=False)]
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        inner = _inline_html(child, base)
+        if tag == "lb":
+            parts.append("<br>")
+        elif tag == "ref":
+            href = absolute_url(child.get("target"), base)
+            parts.append(f'<a href="{html_lib.escape(href)}">{inner}</a>' if href else inner)
+        elif tag == "hi" and child.get("rend") in _HI_TAGS:
+            t = _HI_TAGS[child.get("rend")]
+            parts.append(f"<{t}>{inner}</{t}>")
+        else:
+            parts.append(inner)
+        parts.append(html_lib.escape(child.tail or "", quote=False))
+    return "".join(parts)
+
+
+def _text(el: Any) -> str:
+    return squash(" ".join(el.itertext()))
+
+
+def _link_chars(el: Any) -> int:
+    return sum(len(squash(" ".join(r.itertext()))) for r in el.iter("ref"))
+
+
+def _blocks_from_xml(xml: str, base: str) -> list[Block]:
+    try:
+        root = etree.fromstring(xml.encode("utf-8"))
+    except etree.XMLSyntaxError as exc:
+        raise ExtractionError(f"unreadable extractor output: {exc}") from exc
+    main = root.find("main")
+    if main is None:
+        return []
+    blocks: list[Block] = []
+    for el in main:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "p":
+            blocks.append(Block("p", _text(el), f"<p>{_inline_html(el, base)}</p>", _link_chars(el)))
+        elif tag == "head":
+            level = {"h1": "h2", "h2": "h2", "h3": "h3"}.get(el.get("rend") or "", "h4")
+            blocks.append(
+                Block("h", _text(el), f"<{level}>{_inline_html(el, base)}</{level}>", _link_chars(el))
+            )
+        elif tag == "quote":
+            blocks.append(
+                Block(
+                    "quote", _text(el), f"<blockquote>{_inline_html(el, base)}</blockquote>", _link_chars(el)
+                )
+            )
+        elif tag == "list":
+            tag_name = "ol" if (el.get("rend") or "").startswith("ol") else "ul"
+            for item in el.iter("item"):
+                blocks.append(
+                    Block(
+                        "li",
+                        _text(item),
+                        f"<{tag_name}><li>{_inline_html(item, base)}</li></{tag_name}>",
+                        _link_chars(item),
+                    )
+                )
+        elif tag == "table":
+            rows = []
+            texts = []
+            for row in el.iter("row"):
+                cells = [_inline_html(c, base) for c in row.iter("cell")]
+                texts.append(" | ".join(_text(c) for c in row.iter("cell")))
+                rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            blocks.append(Block("table", "\n".join(t for t in texts if t), f"<table>{''.join(rows)}</table>"))
+        elif tag == "graphic":
+            src = absolute_url(el.get("src"), base)
+            if src:
+                blocks.append(Block("img", "", src))
+    return blocks
+
+
+def _run_trafilatura(tree: Any, url: str, *, precision: bool, recall: bool) -> str | None:
+    try:
+        result: str | None = trafilatura.extract(
+            copy.deepcopy(tree),
+            url=url,
+            output_format="xml",
+            include_images=True,
+            include_links=True,
+            include_formatting=True,
+            include_tables=True,
+            include_comments=False,
+            favor_precision=precision,
+            favor_recall=recall,
+            deduplicate=False,
+            with_metadata=False,
+        )
+    except (ValueError, TypeError, AttributeError, etree.LxmlError) as exc:
+        raise ExtractionError(f"extractor failed: {exc}") from exc
+    return result
+
+
+# --- images -------------------------------------------------------------------------------------
+
+
+def _img_src(img: Any, base: str) -> str | None:
+    for attr in _LAZY_ATTRS:
+        value = img.get(attr)
+        if value and not value.strip().startswith("data:"):
+            return absolute_url(value, base)
+    srcset = img.get("srcset") or img.get("data-srcset")
+    if srcset:
+        return absolute_url(srcset.split(",")[0].split()[0] if srcset.split() else None, base)
+    return None
+
+
+def _small(value: str | None) -> bool:
+    return value is not None and value.isdigit() and int(value) < 80
+
+
+def _noise_image(img: Any, src: str) -> bool:
+    if _small(img.get("width")) or _small(img.get("height")):
+        return True
+    words = set(class_words(img.get("class") or "") + class_words(img.get("id") or ""))
+    words |= set(class_words(src.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
+    for anc in list(img.iterancestors())[:3]:
+        words |= set(class_words(anc.get("class") or "") + class_words(anc.get("id") or ""))
+    return bool(words & _IMG_NOISE) or src.lower().split("?")[0].endswith((".svg", ".ico"))
+
+
+def _caption(img: Any) -> str | None:
+    for anc in list(img.iterancestors())[:3]:
+        if anc.tag == "figure":
+            cap = next(anc.iter("figcaption"), None)
+            if cap is not None and squash(cap.text_content()):
+                return squash(cap.text_content())
+    parent = img.getparent()
+    holders = [parent] if parent is not None else []
+    if parent is not None and parent.tag == "a" and parent.getparent() is not None:
+        holders.append(parent.getparent())
+    for holder in holders:
+        for el in holder:
+            if el is img or not isinstance(el.tag, str) or el.tag in {"img", "a", "script"}:
+                continue
+            if set(class_words(el.get("class") or "")) & _CAPTION_WORDS or el.tag in {"p", "figcaption"}:
+                text = squash(el.text_content())
+                if text and len(text) <= 300:
+                    return text
+    alt = squash(img.get("alt") or img.get("title"))
+    return alt or None
+
+
+def _common_ancestor(elements: list[Any]) -> Any | None:
+    if not elements:
+        return None
+    chains = [[e, *e.iterancestors()] for e in elements]
+    first = chains[0]
+    others = [set(map(id, c)) for c in chains[1:]]
+    for el in first:
+        if all(id(el) in o for o in others):
+            return el
+    return None
+
+
+def _article_region(tree: Any, blocks: list[Block], title: str | None) -> Any:
+    """The smallest element holding the kept paragraphs and the headline: where article images live."""
+    wanted = {b.text[:60] for b in blocks if b.kind == "p" and len(b.text) > 40}
+    anchors = []
+    for p in tree.iter("p", "div", "td", "section"):
+        text = squash(p.text_content())
+        if text[:60] in wanted and len(text) < 5000:
+            anchors.append(p)
+            wanted.discard(text[:60])
+        if len(anchors) >= 3:
+            break
+    if title:
+        h1 = next((h for h in tree.iter("h1", "h2") if squash(h.text_content()) == title), None)
+        if h1 is not None:
+            anchors.append(h1)
+    region = _common_ancestor(anchors)
+    body = tree.find("body")
+    return region if region is not None else (body if body is not None else tree)
+
+
+def _collect_images(region: Any, base: str, extra: Iterable[str]) -> list[Image]:
+    images: dict[str, Image] = {}
+    for img in region.iter("img"):
+        src = _img_src(img, base)
+        if not src or src in images or _noise_image(img, src):
+            continue
+        width = img.get("width")
+        height = img.get("height")
+        images[src] = Image(
+            src=src,
+            caption=_caption(img),
+            width=int(width) if width and width.isdigit() and len(width) < 6 else None,
+            height=int(height) if height and height.isdigit() and len(height) < 6 else None,
+        )
+        if len(images) >= _MAX_IMAGES:
+            break
+    for src in extra:
+        if src not in images and len(images) < _MAX_IMAGES:
+            images[src] = Image(src=src)
+    return list(images.values())
+
+
+# --- assembly -----------------------------------------------------------------------------------
+
+
+def _render_html(blocks: list[Block], images: dict[str, Image]) -> str:
+    parts = []
+    for block in blocks:
+        if block.kind == "img":
+            image = images.get(block.html) or Image(src=block.html)
+            cap = image.caption or ""
+            parts.append(
+                f'<figure><img src="{html_lib.escape(image.src)}" alt="{html_lib.escape(cap)}">'
+                + (f"<figcaption>{html_lib.escape(cap, quote=False)}</figcaption>" if cap else "")
+                + "</figure>"
+            )
+        else:
+            parts.append(block.html)
+    return sanitize_html("\n".join(parts))
+
+
+def _merge_lists(html: str) -> str:
+    return re.sub(r"</(ul|ol)>\s*<\1>", "", html)
+
+
+def _language(meta: PageMeta, text: str) -> str | None:
+    if meta.language:
+        return meta.language
+    arabic = len(_ARABIC.findall(text))
+    latin = len(_LATIN.findall(text))
+    if arabic + latin == 0:
+        return None
+    return "ar" if arabic >= latin else None
+
+
+def _to_text(page: str | bytes, content_type: str | None) -> str:
+    if isinstance(page, bytes | bytearray):
+        text = decode_html(bytes(page), content_type)
+    elif isinstance(page, str):
+        text = unicodedata.normalize("NFC", page)
+    else:
+        raise ExtractionError(f"page must be str or bytes, not {type(page).__name__}")
+    return _INVALID_XML.sub("", text)
+
+
+def extract_article(page: str | bytes, url: str, *, content_type: str | None = None) -> Extracted:
+    """Extract the article of a news page; raise ``NoArticleError`` when it holds none."""
+    text_page = _to_text(page, content_type)
+    if not text_page.strip() or ("<" not in text_page and len(text_page.strip()) < MIN_TEXT_CHARS):
+        raise NoArticleError("empty page")
+    tree = _parse(text_page)
+    meta = read_metadata(tree, url)
+    work = copy.deepcopy(tree)
+    preclean_tree(work)
+
+    xml = _run_trafilatura(work, url, precision=False, recall=False)
+    blocks = _blocks_from_xml(xml, url) if xml else []
+    if sum(len(b.text) for b in blocks) < MIN_TEXT_CHARS:
+        xml = _run_trafilatura(work, url, precision=False, recall=True)
+        blocks = _blocks_from_xml(xml, url) if xml else []
+
+    title = meta.title
+    region = _article_region(work, blocks, title)
+    images = _collect_images(region, url, (b.html for b in blocks if b.kind == "img"))
+    captions = {squash(i.caption) for i in images if i.caption}
+    heading = title or next((b.text for b in blocks if b.kind == "h"), None)
+    blocks = [b for b in blocks if b.kind == "img" or (b.text not in captions and b.text != heading)]
+    blocks = clean_blocks(blocks)
+
+    text_blocks = [b for b in blocks if b.kind != "img"]
+    body = unicodedata.normalize("NFC", "\n\n".join(b.text for b in text_blocks))
+    if len(body) < MIN_TEXT_CHARS:
+        raise NoArticleError("no article text on the page")
+    if not title:
+        title = squash(body.split("\n", 1)[0])[:120]
+
+    by_src = {i.src: i for i in images}
+    lead = meta.lead_image or (images[0].src if images else None)
+    return Extracted(
+        url=url,
+        canonical_url=meta.canonical_url or url,
+        title=unicodedata.normalize("NFC", title),
+        text=body,
+        html=_merge_lists(_render_html(blocks, by_src)),
+        author=meta.author,
+        published_at=meta.published_at,
+        lead_image=lead,
+        images=tuple(images),
+        section=meta.section,
+        tags=meta.tags,
+        language=_language(meta, body),
+    )
