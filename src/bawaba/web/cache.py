@@ -1,0 +1,144 @@
+"""Conditional GET and an in-process TTL cache of rendered pages.
+
+Every cacheable response is keyed by the store's ``change_token()`` (one cheap query): the ETag
+is derived from it plus path and query, so a reader's revalidation costs one query and no
+rendering, and a cache entry dies as soon as an article is added or changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    body: bytes
+    media_type: str
+
+
+@dataclass(slots=True)
+class _Entry:
+    token: str
+    expires: float
+    value: Rendered
+
+
+class PageCache:
+    """A bounded LRU of rendered responses with a TTL, dropped when the change token moves.
+
+    Instances are per application (kept on ``app.state``); a lock makes them safe for the
+    thread pool that runs the synchronous route handlers.
+    """
+
+    def __init__(self, ttl_s: float, max_entries: int = 512, clock: Callable[[], float] = time.monotonic):
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._token_seen: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str, token: str) -> Rendered | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry.token != token or entry.expires < self._clock():
+                if entry is not None:
+                    del self._entries[key]
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry.value
+
+    def put(self, key: str, token: str, value: Rendered) -> None:
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            self._entries[key] = _Entry(token, self._clock() + self.ttl_s, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def token_time(self, token: str) -> datetime:
+        """When this process first saw ``token``: the Last-Modified of everything under it."""
+        with self._lock:
+            seen = self._token_seen.get(token)
+            if seen is None:
+                if len(self._token_seen) > 64:
+                    self._token_seen.clear()
+                seen = datetime.now(UTC).replace(microsecond=0)
+                self._token_seen[token] = seen
+            return seen
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def request_key(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + ("?" + query if query else "")
+
+
+def make_etag(token: str, key: str) -> str:
+    digest = hashlib.blake2b(f"{token}\x00{key}".encode(), digest_size=12).hexdigest()
+    return f'W/"{digest}"'
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    wanted = etag.removeprefix("W/")
+    for candidate in header.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == wanted:
+            return True
+    return False
+
+
+def _not_modified_since(header: str, last_modified: datetime) -> bool:
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return last_modified <= since
+
+
+def cached_response(
+    request: Request,
+    cache: PageCache,
+    token: str,
+    render: Callable[[], Rendered],
+    max_age: int,
+) -> Response:
+    """Answer 304 when the client's copy is current, else the cached or freshly rendered body."""
+    key = request_key(request)
+    etag = make_etag(token, key)
+    last_modified = cache.token_time(token)
+    headers = {
+        "ETag": etag,
+        "Last-Modified": format_datetime(last_modified, usegmt=True),
+        "Cache-Control": f"public, max-age={max_age}",
+    }
+    inm = request.headers.get("if-none-match")
+    ims = request.headers.get("if-modified-since")
+    if (inm is not None and _etag_matches(inm, etag)) or (
+        inm is None and ims is not None and _not_modified_since(ims, last_modified)
+    ):
+        return Response(status_code=304, headers=headers)
+    rendered = cache.get(key, token)
+    if rendered is None:
+        rendered = render()
+        cache.put(key, token, rendered)
+    return Response(rendered.body, media_type=rendered.media_type, headers=headers)

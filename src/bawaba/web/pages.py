@@ -1,0 +1,229 @@
+"""The reader-facing HTML pages: home, category, source, search, article, and the Arabic 404."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from bawaba.errors import NotFoundError
+from bawaba.models import Article, Source, SourceHealth
+from bawaba.store.base import ArticleFilter
+from bawaba.taxonomy import category, slugs
+from bawaba.web.cache import Rendered, cached_response
+from bawaba.web.context import Portal, article_path
+from bawaba.web.related import related_articles
+
+RELATED_COUNT = 6
+HOME_PER_CATEGORY = 5
+PAGE_MAX_AGE = 60
+
+ArticleId = Annotated[int, Path(ge=1, le=2**62)]
+Cursor = Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_.=~:-]*$")]
+
+
+class PageNotFound(Exception):
+    """A page route found nothing to show; the app answers with the Arabic 404 page."""
+
+
+def _gallery(article: Article) -> list[dict[str, Any]]:
+    """Slides for the gallery; the lead image alone when the extractor found no gallery."""
+    images = [img for img in article.images if img.src.startswith(("http://", "https://", "/"))]
+    slides = [
+        {"src": img.src, "caption": img.caption or "", "width": img.width or 800, "height": img.height or 450}
+        for img in images
+    ]
+    if not slides and article.lead_image and article.lead_image.startswith(("http://", "https://", "/")):
+        slides.append({"src": article.lead_image, "caption": "", "width": 800, "height": 450})
+    return slides
+
+
+def _article_json_ld(
+    portal: Portal, article: Article, source: Source, slides: list[dict[str, Any]]
+) -> dict[str, Any]:
+    published = article.published_at or article.first_seen
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title[:110],
+        "mainEntityOfPage": portal.absolute(article_path(article)),
+        "isBasedOn": article.url,
+        "datePublished": published.isoformat(),
+        "inLanguage": article.language or "ar",
+        "publisher": {"@type": "Organization", "name": portal.settings.site_name, "url": portal.site_url},
+        "sourceOrganization": {"@type": "NewsMediaOrganization", "name": source.name, "url": source.homepage},
+    }
+    if article.author:
+        data["author"] = {"@type": "Person", "name": article.author}
+    else:
+        data["author"] = {"@type": "Organization", "name": source.name}
+    if slides:
+        data["image"] = [s["src"] for s in slides]
+    return data
+
+
+def build_router(portal: Portal) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    store = portal.store
+    size = portal.settings.page_size
+
+    def respond(request: Request, render: Any) -> Response:
+        return cached_response(request, portal.cache, store.change_token(), render, PAGE_MAX_AGE)
+
+    def listing(template: str, flt: ArticleFilter, cursor: str | None, path: str, **context: Any) -> Rendered:
+        page = portal.page(flt, size, cursor)
+        return portal.render(
+            template,
+            articles=page.items,
+            sources=portal.sources_by_id(),
+            next_cursor=page.next_cursor,
+            path=path,
+            cursor=cursor,
+            **context,
+        )
+
+    @router.get("/")
+    def home(request: Request, cursor: Cursor = None) -> Response:
+        def render() -> Rendered:
+            page = portal.page(ArticleFilter(), size, cursor)
+            sections: list[tuple[Any, list[Article]]] = []
+            if not cursor:
+                latest = store.latest_by_category(HOME_PER_CATEGORY)
+                sections = [(category(slug), latest[slug]) for slug in slugs() if latest.get(slug)]
+            return portal.render(
+                "home.html",
+                articles=page.items,
+                sections=sections,
+                sources=portal.sources_by_id(),
+                next_cursor=page.next_cursor,
+                cursor=cursor,
+                path="/",
+                canonical="/",
+                rss="/feed.xml",
+                atom="/atom.xml",
+            )
+
+        return respond(request, render)
+
+    @router.get("/category/{slug}")
+    def category_page(
+        request: Request, slug: Annotated[str, Path(max_length=40)], cursor: Cursor = None
+    ) -> Response:
+        if slug not in slugs():
+            raise PageNotFound(slug)
+
+        def render() -> Rendered:
+            path = f"/category/{slug}"
+            return listing(
+                "listing.html",
+                ArticleFilter(category=slug),
+                cursor,
+                path,
+                heading=category(slug).label,
+                kind="category",
+                canonical=path,
+                rss=f"{path}/feed.xml",
+                atom=f"{path}/atom.xml",
+                health=None,
+                query="",
+            )
+
+        return respond(request, render)
+
+    @router.get("/source/{slug}")
+    def source_page(
+        request: Request, slug: Annotated[str, Path(max_length=80)], cursor: Cursor = None
+    ) -> Response:
+        def render() -> Rendered:
+            try:
+                source = store.get_source(slug)
+            except NotFoundError:
+                raise PageNotFound(slug) from None
+            health: SourceHealth | None = next(
+                (h for h in store.source_health(datetime.now(UTC)) if h.source.id == source.id), None
+            )
+            path = f"/source/{source.slug}"
+            return listing(
+                "listing.html",
+                ArticleFilter(source_id=source.id),
+                cursor,
+                path,
+                heading=source.name,
+                kind="source",
+                source=source,
+                health=health,
+                canonical=path,
+                rss=f"{path}/feed.xml",
+                atom=f"{path}/atom.xml",
+                query="",
+            )
+
+        return respond(request, render)
+
+    @router.get("/search")
+    def search_page(
+        request: Request, q: Annotated[str, Query(max_length=200)] = "", cursor: Cursor = None
+    ) -> Response:
+        query = " ".join(q.split())
+
+        def render() -> Rendered:
+            context: dict[str, Any] = {
+                "heading": f"نتائج البحث عن «{query}»" if query else "البحث",
+                "kind": "search",
+                "canonical": "/search",
+                "rss": "/feed.xml",
+                "atom": "/atom.xml",
+                "health": None,
+                "query": query,
+            }
+            if not query:
+                return portal.render(
+                    "listing.html",
+                    articles=(),
+                    sources={},
+                    next_cursor=None,
+                    path="/search",
+                    cursor=None,
+                    **context,
+                )
+            return listing("listing.html", ArticleFilter(q=query), cursor, "/search", **context)
+
+        return respond(request, render)
+
+    def article_page(request: Request, article_id: int) -> Response:
+        def render() -> Rendered:
+            try:
+                article = store.get_article(article_id)
+                source = store.get_source(article.source_id)
+            except NotFoundError:
+                raise PageNotFound(str(article_id)) from None
+            slides = _gallery(article)
+            related = related_articles(store, article, RELATED_COUNT)
+            return portal.render(
+                "article.html",
+                article=article,
+                source=source,
+                cat=category(article.category),
+                slides=slides,
+                related=related,
+                json_ld=_article_json_ld(portal, article, source, slides),
+                canonical=article_path(article),
+                rss=f"/category/{category(article.category).slug}/feed.xml",
+                atom=f"/category/{category(article.category).slug}/atom.xml",
+            )
+
+        return respond(request, render)
+
+    @router.get("/article/{article_id}")
+    def article_short(request: Request, article_id: ArticleId) -> Response:
+        return article_page(request, article_id)
+
+    @router.get("/article/{article_id}/{slug}")
+    def article_full(
+        request: Request, article_id: ArticleId, slug: Annotated[str, Path(max_length=400)]
+    ) -> Response:
+        return article_page(request, article_id)
+
+    return router
