@@ -45,6 +45,7 @@ _ROOT_RE = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)")
 _DECL_ENCODING_RE = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=", re.IGNORECASE)
 _KEYWORD_SPLIT_RE = re.compile("[,\u060c;]")
 _SPACE_RE = re.compile(r"\s+")
+_EMAIL_NAME_RE = re.compile(r"^\s*[^\s@()]+@[^\s@()]+\s*\((.+)\)\s*$", re.DOTALL)
 
 
 def _xml_parser(*, recover: bool = False, encoding: str | None = None) -> etree.XMLParser:
@@ -89,15 +90,17 @@ def parse_feed(
         root = etree.fromstring(data, _xml_parser(encoding=charset))
     except (etree.XMLSyntaxError, ValueError, LookupError):
         root = None
-    name = _local(root.tag) if root is not None else _sniff_root(data)
+    name = _local(root.tag).lower() if root is not None else _sniff_root(data)
     if name in _SITEMAP_ROOTS:
         if root is None:
             root = _recover(data, charset, url)
+        _drop_entity_refs(root)
         return _parse_sitemap(root, url, max_entries, now)
     if name in _FEED_ROOTS:
         if root is not None:
             _drop_entity_refs(root)
             _trim_items(root, max_entries)
+            _simplify_rss_authors(root)
             data, charset = etree.tostring(root, encoding="utf-8", xml_declaration=True), None
         else:
             data = strip_doctype(data)
@@ -251,6 +254,17 @@ def _item_elements(root: etree._Element) -> list[etree._Element]:
     return items
 
 
+def _simplify_rss_authors(root: etree._Element) -> None:
+    """Rewrite RSS ``email (Name)`` authors to ``Name``: feedparser's e-mail regexp cuts
+    addresses with long TLDs and leaks the remainder into the name."""
+    for item in _item_elements(root):
+        for author in _children(item, "author"):
+            if len(author) == 0 and author.text:
+                match = _EMAIL_NAME_RE.match(author.text)
+                if match:
+                    author.text = match.group(1)
+
+
 def _item_key(item: etree._Element) -> str | None:
     for name in _ID_NAMES:
         for child in _children(item, name):
@@ -393,14 +407,18 @@ def _parse_with_feedparser(
     )
 
 
-def _entry(raw: Mapping[str, Any], base: str, now: datetime) -> FeedEntry | None:
+def _entry(raw: dict[str, Any], base: str, now: datetime) -> FeedEntry | None:
     guid = (raw.get("id") or "").strip() or None
-    link = _absolute(base, raw.get("link")) or _absolute(base, _alternate_link(raw))
+    raw_link = raw.get("link")
+    if raw.get("guidislink") and raw_link == raw.get("id"):
+        raw_link = None  # feedparser copied the GUID; only an absolute GUID may serve as URL
+    link = _absolute(base, raw_link)
     if link is None and guid and urlsplit(guid).scheme.lower() in ("http", "https"):
         link = guid
     if link is None:
         return None
-    published = _struct_to_datetime(raw.get("published_parsed") or raw.get("updated_parsed"))
+    # dict.get: FeedParserDict.get would warn about its deprecated updated->published fallback
+    published = _struct_to_datetime(dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed"))
     tags = _unique(_clean_text(t.get("term") or t.get("label")) for t in raw.get("tags") or ())
     detail = raw.get("author_detail") or {}
     summary_detail = raw.get("summary_detail") or {}
