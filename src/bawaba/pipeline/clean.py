@@ -37,6 +37,7 @@ __all__ = [
     "load_rules",
     "preclean_tree",
     "sanitize_html",
+    "unwrap_layout_tables",
 ]
 
 _WORD_SPLIT = re.compile(r"[\s_\-:./]+")
@@ -148,6 +149,28 @@ def _para_chars(el: Any) -> int:
     return sum(len(p.text_content()) for p in el.iter("p"))
 
 
+def _is_layout_table(table: Any) -> bool:
+    for cell in table.iter("td", "th"):
+        if any(True for _ in cell.iter("p", "table", "h1", "h2", "div")) or len(cell.text_content()) > 400:
+            return True
+    return False
+
+
+def unwrap_layout_tables(root: Any) -> int:
+    """Turn tables used for page layout (old Arabic CMS templates) into divs.
+
+    Extractors treat tables as data and flatten a whole layout cell into one "cell" paragraph;
+    as divs, the paragraphs inside stay paragraphs.
+    """
+    tables = [t for t in root.iter("table") if _is_layout_table(t)]
+    for table in tables:
+        for el in [table, *table.iter("tbody", "thead", "tfoot", "tr", "td", "th")]:
+            el.tag = "div"
+            for attr in ("colspan", "rowspan", "valign", "align", "width"):
+                el.attrib.pop(attr, None)
+    return len(tables)
+
+
 def preclean_tree(root: Any, rules: CleanupRules | None = None) -> int:
     """Remove chrome elements from an lxml HTML tree in place; return how many were removed.
 
@@ -156,6 +179,7 @@ def preclean_tree(root: Any, rules: CleanupRules | None = None) -> int:
     must not lose the article.
     """
     rules = rules or default_rules()
+    unwrap_layout_tables(root)
     total = max(_para_chars(root), 1)
     doomed = []
     for el in root.iter():

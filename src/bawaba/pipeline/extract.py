@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
@@ -55,6 +56,8 @@ _IMG_NOISE = frozenset(
 )
 _CAPTION_WORDS = frozenset({"caption", "cap", "desc", "description", "credit", "title", "text"})
 _LAZY_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "src")
+_COUNTER = re.compile(r"[\d\u0660-\u0669\s/()\[\]|من-]*")
+_TEASER_END = re.compile(r"(\.\.\.|…)\s*$")
 _HI_TAGS = {"#b": "strong", "#i": "em", "#u": "em", "#t": "em"}
 
 
@@ -138,7 +141,14 @@ def _blocks_from_xml(xml: str, base: str) -> list[Block]:
                 cells = [_inline_html(c, base) for c in row.iter("cell")]
                 texts.append(" | ".join(_text(c) for c in row.iter("cell")))
                 rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-            blocks.append(Block("table", "\n".join(t for t in texts if t), f"<table>{''.join(rows)}</table>"))
+            blocks.append(
+                Block(
+                    "table",
+                    "\n".join(t for t in texts if t),
+                    f"<table>{''.join(rows)}</table>",
+                    _link_chars(el),
+                )
+            )
         elif tag == "graphic":
             src = absolute_url(el.get("src"), base)
             if src:
@@ -188,6 +198,9 @@ def _small(value: str | None) -> bool:
 def _noise_image(img: Any, src: str) -> bool:
     if _small(img.get("width")) or _small(img.get("height")):
         return True
+    name = urlsplit(src).path.rsplit("/", 1)[-1]
+    if "." not in name and len(name) < 8:
+        return True  # "x", "1", "": placeholders and broken lazy-load markup
     words = set(class_words(img.get("class") or "") + class_words(img.get("id") or ""))
     words |= set(class_words(src.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
     for anc in list(img.iterancestors())[:3]:
@@ -205,13 +218,21 @@ def _caption(img: Any) -> str | None:
     holders = [parent] if parent is not None else []
     if parent is not None and parent.tag == "a" and parent.getparent() is not None:
         holders.append(parent.getparent())
-    for holder in holders:
-        for el in holder:
-            if el is img or not isinstance(el.tag, str) or el.tag in {"img", "a", "script"}:
-                continue
-            if set(class_words(el.get("class") or "")) & _CAPTION_WORDS or el.tag in {"p", "figcaption"}:
+    for strict in (True, False):
+        for holder in holders:
+            children = [el for el in holder if isinstance(el.tag, str)]
+            for el in children:
+                if el is img or el.tag in {"img", "a", "script"}:
+                    continue
+                marked = el.tag == "figcaption" or bool(
+                    set(class_words(el.get("class") or "")) & _CAPTION_WORDS
+                )
+                if strict and not marked:
+                    continue
+                if not strict and (len(children) > 4 or el.tag not in {"p", "span", "div"}):
+                    continue
                 text = squash(el.text_content())
-                if text and len(text) <= 300:
+                if text and len(text) <= (300 if marked else 150) and not _COUNTER.fullmatch(text):
                     return text
     alt = squash(img.get("alt") or img.get("title"))
     return alt or None
@@ -304,6 +325,17 @@ def _language(meta: PageMeta, text: str) -> str | None:
     return "ar" if arabic >= latin else None
 
 
+def _looks_like_index(tree: Any, blocks: list[Block]) -> bool:
+    """A listing of teasers: many linked headlines and no paragraph an article would have."""
+    linked_heads = sum(1 for h in tree.iter("h2", "h3", "h4", "h5") if next(h.iter("a"), None) is not None)
+    if linked_heads < 5:
+        return False
+    paras = [b for b in blocks if b.kind == "p"]
+    long_paras = sum(1 for b in paras if len(b.text) >= 200 and not _TEASER_END.search(b.text))
+    teasers = sum(1 for b in paras if _TEASER_END.search(b.text))
+    return long_paras < 2 or teasers * 2 >= len(paras)
+
+
 def _to_text(page: str | bytes, content_type: str | None) -> str:
     if isinstance(page, bytes | bytearray):
         text = decode_html(bytes(page), content_type)
@@ -339,6 +371,8 @@ def extract_article(page: str | bytes, url: str, *, content_type: str | None = N
     blocks = clean_blocks(blocks)
 
     text_blocks = [b for b in blocks if b.kind != "img"]
+    if not meta.is_article and _looks_like_index(work, text_blocks):
+        raise NoArticleError("an index page: many linked headlines, only teasers")
     body = unicodedata.normalize("NFC", "\n\n".join(b.text for b in text_blocks))
     if len(body) < MIN_TEXT_CHARS:
         raise NoArticleError("no article text on the page")

@@ -27,6 +27,8 @@ _BYLINE_PREFIX = re.compile(
     r"^\s*(بقلم|كتب|كتبت|كتبه|كتبها|تقرير|إعداد|اعداد|تحرير|المحرر|الكاتب|الكاتبة|by|written by|author)\s*[:：\-–]?\s*",
     re.I,
 )
+# a visible byline: "كتب: فلان", "بقلم فلان", "كتبت - فلانة"
+_BYLINE_TEXT = re.compile(r"^(?:كتب|كتبت|كتبه|بقلم|by)\s*[:：\-–]?\s*(\S.{1,60})", re.I)
 _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "reportagenews", "blogposting", "analysisnewsarticle",
      "opinionnewsarticle", "backgroundnewsarticle", "webpage", "liveblogposting"}
@@ -158,8 +160,14 @@ def _dedupe(items: list[str], limit: int = 30) -> tuple[str, ...]:
     return tuple(list(seen)[:limit])
 
 
-def clean_title(title: str, site_names: list[str], h1: str | None = None) -> str:
-    """Strip the site name a page appends or prepends to its title."""
+def clean_title(
+    title: str, site_names: list[str], h1: str | None = None, visible: frozenset[str] = frozenset()
+) -> str:
+    """Strip the site name a page appends or prepends to its title.
+
+    ``visible`` holds short texts shown on the page: the part of the title the page also shows
+    as a heading is the headline, whatever the separator.
+    """
     title = squash(title)
     if h1 and len(h1) >= 8 and title != h1 and (title.startswith(h1) or title.endswith(h1)):
         return h1
@@ -169,7 +177,17 @@ def clean_title(title: str, site_names: list[str], h1: str | None = None) -> str
                 return title[: -len(sep + name)].strip()
             if title.startswith(name + sep):
                 return title[len(name + sep) :].strip()
+    for sep in _TITLE_SEPARATORS:
+        if sep in title and visible:
+            parts = [p.strip() for p in title.split(sep)]
+            shown = [p for p in parts if len(p.split()) >= 3 and p in visible]
+            if len(shown) == 1:
+                return shown[0]
     for sep in (" | ", " :: ", " « ", " » "):
+        if sep in title:
+            head, _, tail = title.partition(sep)
+            if len(head.split()) <= 4 and len(tail) > 2 * len(head) and sep not in tail:
+                return tail.strip()
         if sep in title:
             head, _, tail = title.rpartition(sep)
             if len(tail.split()) <= 5 and len(head) > len(tail):
@@ -190,6 +208,19 @@ def _first_text(tree: Any, tag: str) -> str | None:
     return None
 
 
+def _visible_texts(tree: Any) -> frozenset[str]:
+    """Short texts of heading-like elements in the body, to recognise the headline in <title>."""
+    body = tree.find("body")
+    if body is None:
+        return frozenset()
+    found = set()
+    for el in body.iter("h1", "h2", "h3", "b", "strong", "font", "div", "span", "td", "p", "a"):
+        text = squash(el.text_content())
+        if 10 <= len(text) <= 250:
+            found.add(text)
+    return frozenset(found)
+
+
 def _byline(tree: Any) -> str | None:
     for el in tree.iter():
         if not isinstance(el.tag, str) or el.tag in {"meta", "script", "style", "link"}:
@@ -205,6 +236,15 @@ def _byline(tree: Any) -> str | None:
         text = squash(_BYLINE_PREFIX.sub("", squash(el.text_content())))
         if 2 <= len(text) <= 60:
             return text
+    body = tree.find("body")
+    for el in body.iter() if body is not None else ():
+        if not isinstance(el.tag, str) or el.tag in {"script", "style", "a", "title"}:
+            continue
+        match = _BYLINE_TEXT.match(squash(el.text_content())[:120])
+        if match:
+            name = squash(re.split(r"[|،,\-–—(\[\d]", match.group(1))[0])
+            if 2 <= len(name) <= 40 and len(name.split()) <= 5:
+                return name
     return None
 
 
@@ -269,7 +309,9 @@ def read_metadata(tree: Any, url: str, now: datetime | None = None) -> PageMeta:
     h1 = _first_text(tree, "h1")
     headline = page_ld.get("headline") if isinstance(page_ld.get("headline"), str) else None
     raw_title = first("og:title", "twitter:title") or headline or h1 or _first_text(tree, "title")
-    title = clean_title(raw_title, [s for s in site_names if s], h1) if raw_title else None
+    title = (
+        clean_title(raw_title, [s for s in site_names if s], h1, _visible_texts(tree)) if raw_title else None
+    )
 
     canonical = None
     for link in tree.iter("link"):
