@@ -71,6 +71,8 @@ ARTICLE_DERIVED_FIELDS = frozenset({"category", "category_confidence", "region",
 IN_CHUNK = 500
 CONTENT_COUNTER = "content"
 DAY = timedelta(hours=24)
+#: Built once: every portal-visible write runs it.
+BUMP_CONTENT = update(counters).where(counters.c.name == CONTENT_COUNTER).values(value=counters.c.value + 1)
 
 
 @contextmanager
@@ -95,6 +97,7 @@ class SqlStore:
         self._write_lock: threading.Lock | None = (
             threading.Lock() if engine.dialect.name == "sqlite" else None
         )
+        self._article_upsert = self._build_article_upsert()
 
     # -- plumbing --------------------------------------------------------------------
     @contextmanager
@@ -116,11 +119,29 @@ class SqlStore:
             return sqlite.insert(table)
         return postgresql.insert(table)
 
+    def _build_article_upsert(self) -> Any:
+        """The article upsert, built once per store: constructing ``excluded`` proxies costs
+        more than running the statement, and a fixed statement hits the compiled cache."""
+        stmt = self._insert(articles)
+        ex, t = stmt.excluded, articles.c
+        replaced = ("url", "title", "text", "html", "images", "section", "tags", "language")
+        kept = ("author", "lead_image", "region", "story_id", "duplicate_of", "published_at", "category")
+        return stmt.on_conflict_do_update(
+            index_elements=[t.canonical_url],
+            set_={
+                **{name: ex[name] for name in (*replaced, "content_hash", "updated_at")},
+                **{name: func.coalesce(ex[name], t[name]) for name in kept},
+                "sort_at": func.coalesce(ex.published_at, t.published_at, t.first_seen),
+                "category_confidence": case(
+                    (ex.category.is_not(None), ex.category_confidence), else_=t.category_confidence
+                ),
+                "revision": t.revision + 1,
+            },
+        ).returning(t.id, t.revision)
+
     @staticmethod
     def _bump(conn: Connection) -> None:
-        conn.execute(
-            update(counters).where(counters.c.name == CONTENT_COUNTER).values(value=counters.c.value + 1)
-        )
+        conn.execute(BUMP_CONTENT)
 
     def _index_article(self, conn: Connection, article_id: int, article: Article) -> None:
         """Hook run inside ``upsert_article``'s transaction after the row is written.
@@ -359,52 +380,33 @@ class SqlStore:
         empty, so re-crawling never erases a classification. ``revision`` (1 on insert, then
         +1) tells created from updated, also under concurrent writers.
         """
-        now = utcnow()
-        stmt = self._insert(articles).values(
-            url=article.url,
-            canonical_url=article.canonical_url,
-            source_id=article.source_id,
-            title=article.title,
-            text=article.text,
-            html=article.html,
-            author=article.author,
-            published_at=article.published_at,
-            first_seen=article.first_seen,
-            sort_at=article.published_at or article.first_seen,
-            lead_image=article.lead_image,
-            images=images_to_json(article.images),
-            section=article.section,
-            tags=list(article.tags),
-            language=article.language,
-            content_hash=article.content_hash,
-            category=article.category,
-            category_confidence=article.category_confidence,
-            region=article.region,
-            story_id=article.story_id,
-            duplicate_of=article.duplicate_of,
-            revision=1,
-            updated_at=now,
-        )
-        ex, t = stmt.excluded, articles.c
-        keep = {name: func.coalesce(ex[name], t[name]) for name in ("author", "lead_image", "region")}
-        keep |= {name: func.coalesce(ex[name], t[name]) for name in ("story_id", "duplicate_of")}
-        upsert = stmt.on_conflict_do_update(
-            index_elements=[t.canonical_url],
-            set_={
-                **{name: ex[name] for name in ("url", "title", "text", "html", "images", "section")},
-                **{name: ex[name] for name in ("tags", "language", "content_hash", "updated_at")},
-                **keep,
-                "published_at": func.coalesce(ex.published_at, t.published_at),
-                "sort_at": func.coalesce(ex.published_at, t.published_at, t.first_seen),
-                "category": func.coalesce(ex.category, t.category),
-                "category_confidence": case(
-                    (ex.category.is_not(None), ex.category_confidence), else_=t.category_confidence
-                ),
-                "revision": t.revision + 1,
-            },
-        ).returning(t.id, t.revision)
+        values = {
+            "url": article.url,
+            "canonical_url": article.canonical_url,
+            "source_id": article.source_id,
+            "title": article.title,
+            "text": article.text,
+            "html": article.html,
+            "author": article.author,
+            "published_at": article.published_at,
+            "first_seen": article.first_seen,
+            "sort_at": article.published_at or article.first_seen,
+            "lead_image": article.lead_image,
+            "images": images_to_json(article.images),
+            "section": article.section,
+            "tags": list(article.tags),
+            "language": article.language,
+            "content_hash": article.content_hash,
+            "category": article.category,
+            "category_confidence": article.category_confidence,
+            "region": article.region,
+            "story_id": article.story_id,
+            "duplicate_of": article.duplicate_of,
+            "revision": 1,
+            "updated_at": utcnow(),
+        }
         with self._write() as conn:
-            article_id, revision = conn.execute(upsert).one()
+            article_id, revision = conn.execute(self._article_upsert, values).one()
             self._index_article(conn, int(article_id), article)
             self._bump(conn)
         return UpsertResult(id=int(article_id), created=revision == 1)
