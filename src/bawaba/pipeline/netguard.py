@@ -60,8 +60,9 @@ def is_blocked_ip(address: str | IPAddress) -> bool:
     """
     ip = ipaddress.ip_address(address.split("%", 1)[0]) if isinstance(address, str) else address
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is not None and is_blocked_ip(embedded):
+        if ip.ipv4_mapped is not None:
+            return is_blocked_ip(ip.ipv4_mapped)
+        if ip.sixtofour is not None and is_blocked_ip(ip.sixtofour):
             return True
     return (
         ip.is_private
