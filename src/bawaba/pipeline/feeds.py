@@ -367,6 +367,8 @@ def _absolute(base: str, link: str | None) -> str | None:
     if not link:
         return None
     link = link.strip()
+    if link[:8].lower().startswith(("http://", "https://")) and " " not in link:
+        return link  # already absolute: skip urljoin, the hot path for large sitemaps
     try:
         absolute = urljoin(base, link)
         scheme = urlsplit(absolute).scheme.lower()
@@ -518,10 +520,18 @@ def _parse_sitemap(root: etree._Element, url: str, max_entries: int, now: dateti
 def _sitemap_entry(
     node: etree._Element, news: etree._Element | None, base: str, now: datetime
 ) -> FeedEntry | None:
-    loc = _absolute(base, _child_text(node, "loc"))
+    # One pass over the children: this runs for each of up to 50,000 URLs of a sitemap.
+    raw_loc = raw_lastmod = None
+    for child in node:
+        name = _local(child.tag)
+        if name == "loc":
+            raw_loc = child.text
+        elif name == "lastmod":
+            raw_lastmod = child.text
+    loc = _absolute(base, raw_loc)
     if loc is None:
         return None
-    published = parse_date(_child_text(node, "lastmod") or "")
+    published = parse_date(raw_lastmod) if raw_lastmod else None
     title: str | None = None
     tags: list[str] = []
     if news is not None:
