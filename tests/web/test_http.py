@@ -1,0 +1,121 @@
+"""HTTP efficiency: ETag/Last-Modified revalidation, the page cache, and bounded query counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from bawaba.web.cache import PageCache, Rendered
+
+from .sample import STORIES, Portal, build_portal, make_article
+
+
+@contextmanager
+def counted(portal: Portal) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def before(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            statements.append(statement)
+
+    event.listen(portal.store.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(portal.store.engine, "before_cursor_execute", before)
+
+
+QUERY_BOUND = 8
+PATHS = [
+    "/",
+    "/category/egypt",
+    "/source/wadi-news",
+    "/search?q=في",
+    "/feed.xml",
+    "/atom.xml",
+    "/category/sports/feed.xml",
+    "/source/riyada/atom.xml",
+    "/sitemap.xml",
+    "/sitemaps/articles-1.xml",
+    "/news-sitemap.xml",
+]
+
+
+@pytest.mark.parametrize("path", [*PATHS, "/article/1"])
+def test_etag_304_and_last_modified(portal: Portal, path: str) -> None:
+    first = portal.client.get(path)
+    assert first.status_code == 200
+    etag, last_modified = first.headers["etag"], first.headers["last-modified"]
+    assert "max-age" in first.headers["cache-control"]
+    again = portal.client.get(path, headers={"if-none-match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert portal.client.get(path, headers={"if-modified-since": last_modified}).status_code == 304
+    assert portal.client.get(path, headers={"if-none-match": 'W/"other"'}).status_code == 200
+
+
+def test_etag_changes_with_content_and_query(portal: Portal) -> None:
+    etag = portal.client.get("/").headers["etag"]
+    assert portal.client.get("/?cursor=").headers["etag"] != etag
+    portal.add(make_article(portal.sources["wadi-news"], 0, "egypt", "خبر عاجل جديد", ("نص",)))
+    fresh = portal.client.get("/", headers={"if-none-match": etag})
+    assert fresh.status_code == 200 and "خبر عاجل جديد" in fresh.text
+    assert fresh.headers["etag"] != etag
+
+
+def test_page_cache_serves_hits_and_invalidates(portal: Portal) -> None:
+    cache: PageCache = portal.app.state.portal.cache
+    with counted(portal) as first:
+        portal.client.get("/category/egypt")
+    with counted(portal) as second:
+        body = portal.client.get("/category/egypt").text
+    assert len(second) == 1 < len(first)  # a hit costs only the change-token query
+    assert cache.hits >= 1
+    portal.store.update_article_fields(portal.by_title[STORIES[0][1]], category="economy")
+    with counted(portal) as third:
+        changed = portal.client.get("/category/egypt").text
+    assert len(third) > 1 and changed != body and STORIES[0][1] not in changed
+
+
+def test_page_cache_ttl_and_bound() -> None:
+    now = [0.0]
+    cache = PageCache(ttl_s=10, max_entries=2, clock=lambda: now[0])
+    page = Rendered(b"x", "text/plain")
+    cache.put("/a", "v1", page)
+    assert cache.get("/a", "v1") is page
+    assert cache.get("/a", "v2") is None  # token moved
+    cache.put("/a", "v1", page)
+    now[0] = 11
+    assert cache.get("/a", "v1") is None  # expired
+    for key in ("/a", "/b", "/c"):
+        cache.put(key, "v1", page)
+    assert len(cache) == 2 and cache.get("/a", "v1") is None
+
+
+@pytest.mark.parametrize(
+    "path", [*PATHS, "/article/1", "/api/v1/articles?limit=100", "/api/v1/sources", "/api/v1/categories"]
+)
+def test_query_count_does_not_grow_with_articles(sqlite_url: str, path: str) -> None:
+    portal = build_portal(sqlite_url, web_cache_s=0)
+    try:
+        with counted(portal) as small:
+            assert portal.client.get(path).status_code == 200
+        source = portal.sources["wadi-news"]
+        for n in range(60):
+            category = ("egypt", "sports", "economy")[n % 3]
+            portal.store.upsert_article(
+                make_article(
+                    source, 200 + n, category, f"خبر إضافي رقم {n} في {category}", ("نص إضافي في الخبر.",)
+                )
+            )
+        with counted(portal) as large:
+            assert portal.client.get(path).status_code == 200
+        # the same bound for 12 or 72 articles (related articles may need one top-up query)
+        assert len(small) <= QUERY_BOUND and len(large) <= QUERY_BOUND, (len(small), len(large))
+        if not path.startswith("/article/"):
+            assert len(large) == len(small)
+    finally:
+        portal.client.close()
+        portal.store.close()
