@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from datetime import UTC, datetime
 from typing import Annotated
@@ -94,10 +95,8 @@ async def crawl_forever(store: Store, cfg: Settings, *, quiet: bool = False) -> 
         upcoming = [f.next_poll_at for f in store.list_feeds() if f.enabled and f.next_poll_at]
         wait = min(((t - now).total_seconds() for t in upcoming), default=60.0)
         wait = max(1.0, min(wait, 60.0))
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=wait)
-        except TimeoutError:
-            pass
 
 
 def print_report(report: CrawlReport) -> None:

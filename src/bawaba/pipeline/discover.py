@@ -3,16 +3,23 @@ then /sitemap.xml as a last resort. Network through the given fetcher; no storag
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlsplit
 
-from selectolax.parser import HTMLParser
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from bawaba.errors import FetchError, ParseError
 from bawaba.models import DiscoveredFeed, FeedKind, FetchKind, Source
 from bawaba.pipeline.decode import decode_html
 from bawaba.pipeline.feeds import parse_feed
 from bawaba.pipeline.run import FetcherLike
-from bawaba.pipeline.sources import SourceSpec, default_sitemap_url, discover_feeds, sitemaps_from_robots, slugify
+from bawaba.pipeline.sources import (
+    SourceSpec,
+    default_sitemap_url,
+    discover_feeds,
+    sitemaps_from_robots,
+    slugify,
+)
 
 
 def site_name(html: str, fallback: str) -> str:
@@ -70,10 +77,8 @@ async def _sitemap_feed(fetcher: FetcherLike, url: str) -> DiscoveredFeed:
     res = await fetcher.fetch(url, kind=FetchKind.DISCOVERY)
     kind = FeedKind.SITEMAP
     if res.ok:
-        try:
+        with contextlib.suppress(ParseError):
             kind = parse_feed(res.body, res.final_url, res.content_type).kind
-        except ParseError:
-            pass
     return DiscoveredFeed(url=url, kind=kind)
 
 
