@@ -24,10 +24,15 @@ def register(app: typer.Typer) -> None:
 
 
 def search_cmd(
-    query: Annotated[str, typer.Argument(help='Words (AND), "phrases", -exclusions, OR, source:, category:, after:, before:.')],
+    query: Annotated[
+        str,
+        typer.Argument(help='Words (AND), "phrases", -exclusions, OR, source:, category:, after:, before:.'),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print {total, results} as JSON.")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100, help="Most results to show.")] = 10,
-    sort: Annotated[SortOrder, typer.Option("--sort", help="relevance (BM25, title boost, recency) or date.")] = SortOrder.relevance,
+    sort: Annotated[
+        SortOrder, typer.Option("--sort", help="relevance (BM25, title boost, recency) or date.")
+    ] = SortOrder.relevance,
 ) -> None:
     """Search the stored articles with Arabic-aware matching."""
     from bawaba.search import search_articles

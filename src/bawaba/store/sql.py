@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bawaba.errors import NotFoundError, StoreError
 from bawaba.models import Article, Feed, FeedKind, FetchLogEntry, Page, Source, SourceHealth, Story, utcnow
+from bawaba.store import fulltext
 from bawaba.store import migrate as migrations
 from bawaba.store.base import ArticleFilter, UpsertResult
 from bawaba.store.engine import WRITE_OPTION
@@ -146,9 +147,10 @@ class SqlStore:
     def _index_article(self, conn: Connection, article_id: int, article: Article) -> None:
         """Hook run inside ``upsert_article``'s transaction after the row is written.
 
-        Does nothing here; the search module overrides it to keep its full-text index in step
-        with the articles table (a failure rolls the article back too).
+        Keeps the full-text index (``bawaba.store.fulltext``) in step with the articles table;
+        a failure rolls the article back too.
         """
+        fulltext.index_article(conn, article_id, article)
 
     # -- lifecycle -------------------------------------------------------------------
     def migrate(self) -> None:

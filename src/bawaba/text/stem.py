@@ -72,6 +72,8 @@ def light(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break
+    if len(word) > 4 and word[-1] == "ا":  # accusative tanween alef: جديدا, تطبيقا
+        word = word[:-1]
     if len(word) > 3 and word[-1] in "هي":
         word = word[:-1]
     return word

@@ -1,0 +1,253 @@
+"""The full-text index: bawaba's analysed terms in SQLite FTS5 or a PostgreSQL ``tsvector``.
+
+Both engines index the same analyser output (title and body as separate, weighted fields), so a
+query means the same on either: SQLite ranks with FTS5's BM25 (title weight 3), PostgreSQL with
+``ts_rank`` over weights A (title) and B (body) with length normalisation. The index row is
+written in the article's own transaction (``SqlStore._index_article``), so search never sees an
+article the store does not have, nor misses one it has.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Text,
+    and_,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+)
+
+from bawaba.models import Article
+from bawaba.search.query import ParsedQuery, fts5_match, pg_tsquery
+from bawaba.store.schema import articles, sources
+from bawaba.text.analyzer import Analyzer, default_analyzer
+
+SQLITE_TABLE = "article_fts"
+PG_TABLE = "article_search"
+TITLE_WEIGHT = 3.0
+#: the body is indexed up to this many characters: enough for every real article
+MAX_BODY_CHARS = 200_000
+#: recency prior: up to +RECENCY_BOOST of the text score for a brand-new article, halving every
+#: RECENCY_HALF_LIFE_DAYS; mild so that relevance still decides
+RECENCY_BOOST = 0.15
+RECENCY_HALF_LIFE_DAYS = 30.0
+
+Sort = Literal["relevance", "date"]
+
+_fts = table(SQLITE_TABLE, column("rowid"), column("title"), column("body"))
+_pg = table(PG_TABLE, column("article_id"), column("tsv"))
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    article_id: int
+    score: float
+
+
+# -- schema ------------------------------------------------------------------------------------
+
+
+def create_statements(dialect: str) -> list[str]:
+    """DDL creating the index for ``dialect`` (used by migration 0002)."""
+    if dialect == "sqlite":
+        return [
+            f"CREATE VIRTUAL TABLE {SQLITE_TABLE} USING fts5(title, body, tokenize='ascii')",
+            f"INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rank) VALUES('rank', 'bm25({TITLE_WEIGHT}, 1.0)')",
+        ]
+    return [
+        f"CREATE TABLE {PG_TABLE} (article_id BIGINT PRIMARY KEY "
+        f"REFERENCES articles(id) ON DELETE CASCADE, tsv tsvector NOT NULL)",
+        f"CREATE INDEX ix_{PG_TABLE}_tsv ON {PG_TABLE} USING GIN (tsv)",
+    ]
+
+
+def drop_statements(dialect: str) -> list[str]:
+    return [f"DROP TABLE IF EXISTS {SQLITE_TABLE if dialect == 'sqlite' else PG_TABLE}"]
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def analysed_fields(title: str, body: str, analyzer: Analyzer | None = None) -> tuple[str, str]:
+    """The title and body as space-joined index terms."""
+    analyzer = analyzer or default_analyzer()
+    return " ".join(analyzer.analyze(title)), " ".join(analyzer.analyze(body[:MAX_BODY_CHARS]))
+
+
+def index_article(
+    conn: Connection, article_id: int, article: Article, analyzer: Analyzer | None = None
+) -> None:
+    """Write (or replace) the article's index row on ``conn``, inside the caller's transaction."""
+    title, body = analysed_fields(article.title, article.text, analyzer)
+    _write_row(conn, article_id, title, body)
+
+
+def _write_row(conn: Connection, article_id: int, title: str, body: str) -> None:
+    params = {"id": article_id, "title": title, "body": body}
+    if conn.dialect.name == "sqlite":
+        conn.execute(text(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = :id"), {"id": article_id})
+        conn.execute(
+            text(f"INSERT INTO {SQLITE_TABLE}(rowid, title, body) VALUES (:id, :title, :body)"), params
+        )
+    else:
+        conn.execute(
+            text(
+                f"INSERT INTO {PG_TABLE}(article_id, tsv) VALUES (:id, "
+                "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :body), 'B')) "
+                "ON CONFLICT (article_id) DO UPDATE SET tsv = EXCLUDED.tsv"
+            ),
+            params,
+        )
+
+
+def remove_article(conn: Connection, article_id: int) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.execute(text(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = :id"), {"id": article_id})
+    else:
+        conn.execute(text(f"DELETE FROM {PG_TABLE} WHERE article_id = :id"), {"id": article_id})
+
+
+def reindex_all(conn: Connection, batch: int = 500, analyzer: Analyzer | None = None) -> int:
+    """Index every stored article (migration backfill, analyser changes); returns the count."""
+    done, last = 0, 0
+    while True:
+        rows = conn.execute(
+            select(articles.c.id, articles.c.title, articles.c.text)
+            .where(articles.c.id > last)
+            .order_by(articles.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return done
+        for article_id, title, body in rows:
+            _write_row(conn, int(article_id), *analysed_fields(title, body, analyzer))
+        done += len(rows)
+        last = int(rows[-1][0])
+
+
+# -- searching ---------------------------------------------------------------------------------
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _filters(query: ParsedQuery, originals_only: bool = True) -> list[ColumnElement[bool]]:
+    """Non-text conditions: after: is inclusive of its day, before: excludes its day."""
+    conds: list[ColumnElement[bool]] = []
+    if originals_only:
+        conds.append(articles.c.duplicate_of.is_(None))
+    if query.sources:
+        conds.append(articles.c.source_id.in_(select(sources.c.id).where(sources.c.slug.in_(query.sources))))
+    if query.categories:
+        conds.append(articles.c.category.in_(query.categories))
+    if query.after:
+        conds.append(articles.c.sort_at >= _day_start(query.after))
+    if query.before:
+        conds.append(articles.c.sort_at < _day_start(query.before))
+    return conds
+
+
+def _matching(conn: Connection, query: ParsedQuery) -> tuple[Any, ColumnElement[float], ColumnElement[bool]]:
+    """(FROM clause, text score where higher is better, match condition) for this dialect."""
+    if conn.dialect.name == "sqlite":
+        expr = fts5_match(query)
+        source = articles.join(_fts, _fts.c.rowid == articles.c.id)
+        bm25: ColumnElement[float] = -func.bm25(literal_column(SQLITE_TABLE), TITLE_WEIGHT, 1.0)
+        cond = literal_column(SQLITE_TABLE).op("MATCH")(literal(expr))
+        return source, bm25, cond
+    tsq = func.to_tsquery(literal_column("'simple'::regconfig"), cast(literal(pg_tsquery(query)), Text))
+    source = articles.join(_pg, _pg.c.article_id == articles.c.id)
+    weights: ColumnElement[Any] = literal_column(f"'{{0.1, 0.2, {1.0 / TITLE_WEIGHT:.4f}, 1.0}}'::float4[]")
+    score: ColumnElement[float] = func.ts_rank(weights, _pg.c.tsv, tsq, 1)
+    cond = _pg.c.tsv.op("@@")(tsq)
+    return source, score, cond
+
+
+def recency_factor(when: datetime | None, now: datetime) -> float:
+    """1 + a bonus that halves every ``RECENCY_HALF_LIFE_DAYS``."""
+    if when is None:
+        return 1.0
+    age_days = max(0.0, (now - when).total_seconds() / 86_400)
+    return 1.0 + RECENCY_BOOST * math.pow(0.5, age_days / RECENCY_HALF_LIFE_DAYS)
+
+
+def search(
+    conn: Connection,
+    query: ParsedQuery,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    sort: Sort = "relevance",
+    now: datetime | None = None,
+    exclude_ids: tuple[int, ...] = (),
+) -> tuple[list[Hit], int]:
+    """One page of hits and the total count. A query without terms lists its filters by date."""
+    now = now or datetime.now(UTC)
+    conds = _filters(query)
+    if exclude_ids:
+        conds.append(articles.c.id.not_in(exclude_ids))
+    if not query.has_terms:
+        if query.is_empty:
+            return [], 0
+        stmt: Select[Any] = select(articles.c.id, literal(0.0)).where(and_(*conds))
+        total = conn.execute(select(func.count()).select_from(articles).where(and_(*conds))).scalar_one()
+        rows = conn.execute(
+            stmt.order_by(articles.c.sort_at.desc(), articles.c.id.desc()).limit(limit).offset(offset)
+        ).all()
+        return [Hit(int(r[0]), 0.0) for r in rows], int(total)
+    source, score, cond = _matching(conn, query)
+    conds.append(cond)
+    total = conn.execute(select(func.count()).select_from(source).where(and_(*conds))).scalar_one()
+    if not total or offset >= total:
+        return [], int(total)
+    base = (
+        select(articles.c.id, score.label("score"), articles.c.sort_at)
+        .select_from(source)
+        .where(and_(*conds))
+    )
+    if sort == "date":
+        rows = conn.execute(
+            base.order_by(articles.c.sort_at.desc(), articles.c.id.desc()).limit(limit).offset(offset)
+        ).all()
+        return [Hit(int(r[0]), float(r[1])) for r in rows], int(total)
+    # rerank a pool of the best text matches with the recency prior; the prior is at most
+    # (1 + RECENCY_BOOST), so a pool 3x the page depth keeps pages stable in practice
+    pool = max(50, 3 * (offset + limit))
+    rows = conn.execute(base.order_by(score.desc(), articles.c.id).limit(pool)).all()
+    ranked = sorted(
+        (Hit(int(r[0]), float(r[1]) * recency_factor(r[2], now)) for r in rows),
+        key=lambda h: (-h.score, h.article_id),
+    )
+    return ranked[offset : offset + limit], int(total)
+
+
+def iter_index_terms(conn: Connection, article_id: int) -> Iterator[str]:
+    """The indexed terms of one article (title first); for diagnostics and tests."""
+    if conn.dialect.name == "sqlite":
+        row = conn.execute(
+            text(f"SELECT title, body FROM {SQLITE_TABLE} WHERE rowid = :id"), {"id": article_id}
+        ).first()
+        if row is not None:
+            yield from (row[0] + " " + row[1]).split()
+        return
+    row = conn.execute(
+        text(f"SELECT array_to_string(tsvector_to_array(tsv), ' ') FROM {PG_TABLE} WHERE article_id = :id"),
+        {"id": article_id},
+    ).first()
+    if row is not None and row[0]:
+        yield from str(row[0]).split()
