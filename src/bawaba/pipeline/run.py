@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -38,8 +38,8 @@ from bawaba.text.normalize import normalize
 
 log = logging.getLogger(__name__)
 
-#: fetch errors worth retrying on the next poll; anything else is final for that URL
-TRANSIENT_ERRORS = frozenset({"timeout", "connect", "protocol", "http_status_5xx", "rate_limited"})
+#: child sitemaps taken from one sitemap index
+MAX_CHILD_SITEMAPS = 500
 
 
 class FetcherLike(Protocol):
@@ -178,7 +178,7 @@ class Coordinator:
         self.extract = extract
         self.extract_in_thread = extract_in_thread
         self._sources: dict[int, Source] = {}
-        self._store_lock = asyncio.Lock()
+        self._claimed: set[str] = set()
 
     # -- public ------------------------------------------------------------------------
     async def crawl_once(self, now: datetime | None = None, *, all_feeds: bool = False) -> CrawlReport:
@@ -186,6 +186,7 @@ class Coordinator:
         now = now or datetime.now(UTC)
         report = CrawlReport(started_at=now)
         self._sources = {int(s.id or 0): s for s in self.store.list_sources()}
+        self._claimed = set()
         feeds = [f for f in self.store.list_feeds() if f.enabled] if all_feeds else self.store.due_feeds(now)
         feeds = [f for f in feeds if self._sources.get(f.source_id, None) and self._sources[f.source_id].enabled]
         self._tick("feeds", len(feeds))
@@ -243,15 +244,26 @@ class Coordinator:
             return
 
         if parsed.kind is FeedKind.SITEMAP_INDEX:
-            for child in parsed.sitemaps[:500]:
+            # children become feeds of their own (own validators and schedule), polled now
+            known_feeds = {f.url for f in self.store.list_feeds(feed.source_id)}
+            children = [
                 self.store.add_feed(Feed(source_id=feed.source_id, url=child, kind=FeedKind.SITEMAP,
                                          poll_interval_s=feed.poll_interval_s))
+                for child in parsed.sitemaps[:MAX_CHILD_SITEMAPS]
+                if child not in known_feeds
+            ]
+            self._tick("feeds", len(children))
+            for child_feed in children:
+                await self.process_feed(child_feed, report)
+                self._tick("feeds", 0)
             self._feed_done(feed, now, new_items=0, success=True, title=parsed.title, **conditional)
             return
 
         entries = _unique_entries(parsed.entries)
         known = self.store.known_urls(e.url for e in entries)
-        todo = [e for e in entries if e.url not in known]
+        # a feed and a sitemap of one site often list the same links: claim each once per pass
+        todo = [e for e in entries if e.url not in known and e.url not in self._claimed]
+        self._claimed.update(e.url for e in todo)
         self._tick("articles", len(todo))
         retry_later = False
         for entry in todo:
@@ -380,7 +392,3 @@ def _unique_entries(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
             seen.add(e.url)
             out.append(e)
     return out
-
-
-def with_source_id(article: Article, source_id: int) -> Article:
-    return replace(article, source_id=source_id)
