@@ -28,7 +28,8 @@ COMMAND_MODULES = (
     "sources",  # sources add/import/export/list
     "crawl",  # crawl, crawl --forever
     "demo",  # demo-sites
-    "web",  # serve, demo
+    "web",  # serve
+    "showcase",  # demo
     "search",  # search
     "classify",  # classify, recategorize
     "stories",  # stories rebuild
