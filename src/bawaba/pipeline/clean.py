@@ -171,6 +171,34 @@ def unwrap_layout_tables(root: Any) -> int:
     return len(tables)
 
 
+def _trailing_sections(root: Any, rules: CleanupRules, total: int) -> list[Any]:
+    """Sections opened by a "reader comments" / "tags" heading, found by their words, not markup.
+
+    The smallest ancestor that holds the heading and little of the page's paragraph text is the
+    section; without one, the heading and the siblings after it go.
+    """
+    found: list[Any] = []
+    for el in root.iter("h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "legend"):
+        text = el.text_content()
+        if not text or len(text) > 60 or (any(True for _ in el.iter("p", "li", "ul")) and el.tag == "div"):
+            continue
+        folded = normalize(text).strip()
+        if not any(rule.matches(folded) for rule in rules.truncate):
+            continue
+        section = el
+        parent = el.getparent()
+        while parent is not None and parent.tag not in _STRUCTURAL:
+            chars = _para_chars(parent)
+            if chars * 2 > total and chars >= 200:
+                break
+            section, parent = parent, parent.getparent()
+        if section is el:
+            found.extend([el, *el.itersiblings()])
+        else:
+            found.append(section)
+    return found
+
+
 def preclean_tree(root: Any, rules: CleanupRules | None = None) -> int:
     """Remove chrome elements from an lxml HTML tree in place; return how many were removed.
 
@@ -206,6 +234,7 @@ def preclean_tree(root: Any, rules: CleanupRules | None = None) -> int:
             chars = _para_chars(el)
             if chars * 2 <= total or chars < 200:
                 doomed.append(el)
+    doomed.extend(_trailing_sections(root, rules, total))
     removed = 0
     for el in doomed:
         parent = el.getparent()
