@@ -36,8 +36,12 @@ def strip_diacritics(text: str) -> str:
 def normalize(text: str) -> str:
     """Fold surface variants: NFKC, no harakat or tatweel, unified alef/ya/ta marbuta, ASCII digits,
     lower-case Latin. Idempotent."""
-    text = unicodedata.normalize("NFKC", text)
+    # the quick check is ~1000x cheaper than NFKC itself, and news text is nearly always NFKC already
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
     text = _DIACRITICS.sub("", text)
     text = text.translate(_FOLD).lower()
     # NFKC of the result is stable, but lower() can reintroduce compatibility forms in rare scripts
-    return unicodedata.normalize("NFKC", text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text
