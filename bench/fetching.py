@@ -4,7 +4,7 @@ Rows: pages/s for N gzip-encoded Arabic pages fetched concurrently (politeness o
 only), and the time and peak Python memory spent on one 200 MB gzip bomb (httpx inflates it
 all; bawaba stops at the cap). Ratios are bawaba / httpx.
 
-    python bench/fetch.py [--pages 400] [--repeat 3]
+    python bench/fetching.py [--pages 400] [--repeat 3]
 """
 
 from __future__ import annotations
