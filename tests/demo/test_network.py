@@ -356,3 +356,49 @@ def test_deterministic_apart_from_time() -> None:
     a = build_corpus(datetime(2024, 5, 1, tzinfo=UTC))
     b = build_corpus(datetime(2024, 5, 1, tzinfo=UTC))
     assert [(x.path, x.title, x.text) for x in a.articles] == [(x.path, x.title, x.text) for x in b.articles]
+
+
+def test_gzip_when_asked(client: httpx.Client, manifest: dict[str, Any]) -> None:
+    url = _site(manifest, "rss-cp1256")["feeds"][0]
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == plain.content
+    assert zipped.headers["etag"] != plain.headers["etag"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_cp1256_site_text_needs_no_character_references(manifest: dict[str, Any]) -> None:
+    site = _site(manifest, "rss-cp1256")
+    for a in _articles(manifest, site=site["slug"]):
+        (a["title"] + a["text"] + "".join(i["caption"] for i in a["images"])).encode("cp1256")
+
+
+def test_section_pages_list_their_articles(client: httpx.Client, manifest: dict[str, Any]) -> None:
+    for site in manifest["sites"]:
+        home = lxml_html.fromstring(client.get(site["base_url"] + "/").content.decode(site["encoding"]))
+        links = [a.get("href") for a in home.cssselect("nav a")]
+        assert links
+        for href in links[:3]:
+            page = client.get(site["base_url"] + href)
+            assert page.status_code == 200, href
+            listed = {a.get("href") for a in lxml_html.fromstring(page.content).cssselect("main a")}
+            assert listed and listed <= {a["url"] for a in _articles(manifest, site=site["slug"])}
+
+
+def test_loopback_only() -> None:
+    from bawaba.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        start_network(host="0.0.0.0")
+
+
+def test_delay_scale_zero_turns_slowness_off() -> None:
+    with start_network(delay_scale=0) as net, httpx.Client() as client:
+        slow = [a for a in net.manifest()["articles"] if a["behaviour"] == "slow"]
+        assert slow
+        for a in slow:
+            r = client.get(a["url"])
+            assert r.status_code == 200 and r.elapsed.total_seconds() < 1.5

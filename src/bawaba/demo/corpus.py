@@ -61,6 +61,18 @@ class SiteSpec:
     dateline: str
     media_dir: str
     sections: tuple[Section, ...]
+    section_url: str = "/{path}/"
+    sentences_per_paragraph: int = 1
+    #: (phrase, replacement) pairs of the desk's house style
+    style: tuple[tuple[str, str], ...] = ()
+
+    def section_href(self, section: Section) -> str:
+        return self.section_url.format(path=section.path)
+
+    def restyle(self, text: str) -> str:
+        for phrase, replacement in self.style:
+            text = text.replace(phrase, replacement)
+        return text
 
     def section_for(self, category: str, *, allow_disallowed: bool = False) -> Section | None:
         for section in self.sections:
@@ -163,6 +175,9 @@ def load_sites() -> tuple[SiteSpec, ...]:
                 dateline=raw["dateline"],
                 media_dir=raw["media_dir"],
                 sections=sections,
+                section_url=raw["section_url"],
+                sentences_per_paragraph=int(raw["sentences_per_paragraph"]),
+                style=tuple((a, b) for a, b in raw["style"]),
             )
         )
     return tuple(specs)
@@ -221,10 +236,11 @@ def _tell(
     title = pick(topic["titles"])
     lead = site.dateline.format_map(slots) + pick(topic["leads"])
     body = [s.format_map(slots) for s in topic["body"]]
-    rng.shuffle(body)
-    sentences = body[:6]
+    # an ordered subset keeps the story's logic; each desk leaves out different sentences
+    keep = sorted(rng.sample(range(len(body)), min(6, len(body))))
+    sentences = [body[i] for i in keep]
     paragraphs = [lead]
-    per_paragraph = 2 if site.slug in {"delta", "sada", "rased"} else 1
+    per_paragraph = site.sentences_per_paragraph
     for i in range(0, 4, per_paragraph):
         paragraphs.append(" ".join(sentences[i : i + per_paragraph]))
     paragraphs.insert(2, pick(common["quotes"], variant))
@@ -233,6 +249,7 @@ def _tell(
     while sum(len(p.split()) for p in paragraphs) < 150 and rest:
         paragraphs.append(rest.pop(0))
     paragraphs.append(rng.choice(common["closings"]).format_map(slots))
+    paragraphs = [site.restyle(p) for p in paragraphs]
     return title, paragraphs
 
 

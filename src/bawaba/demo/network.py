@@ -6,6 +6,8 @@ politeness queues. Slow responses sleep in their own handler thread and never ho
 
 from __future__ import annotations
 
+import gzip
+import ipaddress
 import threading
 import time
 from collections.abc import Mapping
@@ -18,7 +20,7 @@ from typing import Any
 from bawaba.demo.corpus import Corpus, SiteSpec, build_corpus
 from bawaba.demo.media import CONTENT_TYPES, render_image
 from bawaba.demo.render import Resource, SiteRenderer, feed_paths
-from bawaba.errors import BawabaError
+from bawaba.errors import BawabaError, ConfigError
 
 RETRY_AFTER_S = 2
 
@@ -29,9 +31,10 @@ class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], site: SiteSpec) -> None:
+    def __init__(self, address: tuple[str, int], site: SiteSpec, delay_scale: float = 1.0) -> None:
         super().__init__(address, SiteHandler)
         self.site = site
+        self.delay_scale = delay_scale
         self.routes: Mapping[str, Resource] = {}
         self.media_prefix = f"/{site.media_dir}/"
         self._lock = threading.Lock()
@@ -72,8 +75,8 @@ class SiteHandler(BaseHTTPRequestHandler):
                 head=head,
             )
             return
-        if resource.delay_s:
-            time.sleep(resource.delay_s)
+        if resource.delay_s and self.server.delay_scale > 0:
+            time.sleep(resource.delay_s * self.server.delay_scale)
         if resource.behaviour == "retry_after" and self.server.refuse_once(path):
             self._send(
                 429, b"Too Many Requests", "text/plain", head=head, extra={"Retry-After": str(RETRY_AFTER_S)}
@@ -82,19 +85,26 @@ class SiteHandler(BaseHTTPRequestHandler):
         if resource.location is not None:
             self._send(resource.status, b"", "text/html", head=head, extra={"Location": resource.location})
             return
+        body, etag, encoding = resource.body, resource.etag, None
+        if _compressible(resource.content_type) and "gzip" in self.headers.get("Accept-Encoding", ""):
+            body, etag, encoding = gzip.compress(body, mtime=0), etag[:-1] + '-gz"', "gzip"
         validators = {
-            "ETag": resource.etag,
+            "ETag": etag,
             "Last-Modified": format_datetime(resource.last_modified, usegmt=True),
+            "Vary": "Accept-Encoding",
         }
         if self._not_modified(resource):
             self._send(304, b"", None, head=True, extra=validators)
             return
-        self._send(resource.status, resource.body, resource.content_type, head=head, extra=validators)
+        if encoding:
+            validators["Content-Encoding"] = encoding
+        self._send(resource.status, body, resource.content_type, head=head, extra=validators)
 
     def _not_modified(self, resource: Resource) -> bool:
         tags = self.headers.get("If-None-Match")
         if tags is not None:
-            return resource.etag in {t.strip() for t in tags.split(",")} or tags.strip() == "*"
+            offered = {t.strip().removeprefix("W/") for t in tags.split(",")}
+            return bool(offered & {resource.etag, resource.etag[:-1] + '-gz"', "*"})
         since = self.headers.get("If-Modified-Since")
         if since:
             try:
@@ -122,6 +132,10 @@ class SiteHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head and status != 304:
             self.wfile.write(body)
+
+
+def _compressible(content_type: str) -> bool:
+    return content_type.startswith(("text/", "application/"))
 
 
 def _media(path: str) -> Resource | None:
@@ -221,21 +235,40 @@ class RunningNetwork:
         self.stop()
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _base_url(server: SiteServer) -> str:
     host, port = server.server_address[:2]
     return f"http://{host!s}:{port}"
 
 
 def start_network(
-    host: str = "127.0.0.1", base_port: int = 0, *, now: datetime | None = None
+    host: str = "127.0.0.1",
+    base_port: int = 0,
+    *,
+    now: datetime | None = None,
+    delay_scale: float = 1.0,
 ) -> RunningNetwork:
-    """Start every demo site on ``host``: free ports when ``base_port`` is 0, else base_port + i."""
+    """Start every demo site on ``host``: free ports when ``base_port`` is 0, else base_port + i.
+
+    ``now`` fixes the clock the publication times are relative to; ``delay_scale`` multiplies the
+    slow pages' delays (0 turns them off for tests that do not study slowness).
+    """
+    if not _is_loopback(host):
+        raise ConfigError(f"the demo network serves loopback only, not {host!r}")
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     corpus = build_corpus(now)
     servers: list[SiteServer] = []
     try:
         for i, site in enumerate(corpus.sites):
-            servers.append(SiteServer((host, base_port + i if base_port else 0), site))
+            servers.append(SiteServer((host, base_port + i if base_port else 0), site, delay_scale))
     except OSError as exc:
         for s in servers:
             s.server_close()

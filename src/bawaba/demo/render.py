@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, select_autoescape
 from lxml import etree
 
-from bawaba.demo.corpus import Corpus, DemoArticle, SiteSpec, load_sites
+from bawaba.demo.corpus import Corpus, DemoArticle, Section, SiteSpec
 
 CAIRO = ZoneInfo("Africa/Cairo")
 WEEKDAYS = ("الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
@@ -97,6 +97,7 @@ class SiteRenderer:
         self.env = _env()
         self.articles = sorted(corpus.by_site(site.slug), key=lambda a: a.published_at, reverse=True)
         self.by_key = corpus.by_key()
+        self.by_path = {(a.site, a.path): a for a in corpus.articles}
 
     # -- helpers -------------------------------------------------------------------------------
     def url(self, article: DemoArticle) -> str:
@@ -117,9 +118,6 @@ class SiteRenderer:
             {"url": self.base + p, "type": kinds.get(self.site.kind, "application/rss+xml")}
             for p in feed_paths(self.site).feeds
         ]
-
-    def _listed(self) -> list[DemoArticle]:
-        return [a for a in self.articles]
 
     # -- pages ---------------------------------------------------------------------------------
     def article_page(self, article: DemoArticle) -> Resource:
@@ -143,6 +141,7 @@ class SiteRenderer:
                 "source": source.name,
                 "home": self.base_urls[source.slug] + "/",
                 "url": self.base_urls[source.slug] + article.original_path,
+                "date": visible_date(source, self.by_path[source.slug, article.original_path].published_at),
             }
         context: dict[str, Any] = {
             "site": self.site,
@@ -174,9 +173,10 @@ class SiteRenderer:
             )
         return res
 
-    def home_page(self) -> Resource:
+    def home_page(self, only: Section | None = None) -> Resource:
+        """The front page (every section) or one section's listing page."""
         groups = []
-        for section in self.site.sections:
+        for section in self.site.sections if only is None else (only,):
             items = [
                 {"url": self.url(a), "title": a.title, "date": visible_date(self.site, a.published_at)}
                 for a in self.articles
@@ -186,13 +186,15 @@ class SiteRenderer:
                 groups.append({"name": section.name, "entries": items})
         html = self.env.get_template("home.html").render(
             site=self.site,
-            base=self.base,
-            feeds=self._feed_links() if self.site.kind != "sitemap-only" else [],
+            canonical=self.base + (self.site.section_href(only) if only else "/"),
+            heading=only.name if only else None,
+            feeds=self._feed_links(),
             groups=groups,
             today=visible_date(self.site, self.now).split(" - ")[0],
             year=self.now.year,
         )
-        return self._html(html, self.articles[0].published_at if self.articles else self.now)
+        listed = [a.published_at for a in self.articles if only is None or a.section == only]
+        return self._html(html, max(listed, default=self.now))
 
     # -- feeds and sitemaps ----------------------------------------------------------------------
     def rss(self) -> Resource:
@@ -203,7 +205,7 @@ class SiteRenderer:
         etree.SubElement(channel, "description").text = self.site.tagline
         etree.SubElement(channel, "language").text = "ar"
         etree.SubElement(channel, "lastBuildDate").text = format_datetime(self._latest(), usegmt=True)
-        for a in self._listed():
+        for a in self.articles:
             item = etree.SubElement(channel, "item")
             etree.SubElement(item, "title").text = a.title
             etree.SubElement(item, "link").text = self.url(a)
@@ -231,7 +233,7 @@ class SiteRenderer:
         etree.SubElement(feed, f"{{{ATOM_NS}}}updated").text = self._latest().isoformat()
         etree.SubElement(feed, f"{{{ATOM_NS}}}link", rel="self", href=self.base + "/atom.xml")
         etree.SubElement(feed, f"{{{ATOM_NS}}}link", rel="alternate", href=self.base + "/")
-        for a in self._listed():
+        for a in self.articles:
             entry = etree.SubElement(feed, f"{{{ATOM_NS}}}entry")
             etree.SubElement(entry, f"{{{ATOM_NS}}}title").text = a.title
             etree.SubElement(entry, f"{{{ATOM_NS}}}id").text = f"tag:sada.demo,2024:{a.key}"
@@ -293,6 +295,8 @@ class SiteRenderer:
     def routes(self) -> dict[str, Resource]:
         """Path -> response for every static URL of the site (media are drawn on request)."""
         routes: dict[str, Resource] = {"/": self.home_page(), "/robots.txt": self.robots()}
+        for section in self.site.sections:
+            routes[self.site.section_href(section)] = self.home_page(section)
         for a in self.articles:
             if a.behaviour == "redirect_loop":
                 hop = f"/go/{a.key}"
@@ -314,7 +318,3 @@ class SiteRenderer:
         elif self.site.kind == "news-sitemap":
             routes["/news-sitemap.xml"] = self._urlset(self.articles, news=True)
         return routes
-
-
-def site_specs() -> tuple[SiteSpec, ...]:
-    return load_sites()
