@@ -49,7 +49,7 @@ def _trafilatura(body: bytes, url: str, ct: str | None) -> tuple[str, str]:
     doc = trafilatura.bare_extraction(
         decode_html(body, ct), url=url, with_metadata=True, include_comments=False
     )
-    if doc is None:
+    if doc is None or isinstance(doc, dict):
         return "", ""
     return doc.title or "", doc.text or ""
 
@@ -79,7 +79,8 @@ def _obfuscate(body: bytes, ct: str | None, seed: int) -> bytes:
         for attr in ("class", "id"):
             if isinstance(el.tag, str) and el.get(attr):
                 el.set(attr, "".join(rnd.choice("abcdefghijklmnop") for _ in range(6)))
-    return lxml_html.tostring(tree, encoding="utf-8")
+    out: bytes = lxml_html.tostring(tree, encoding="utf-8")
+    return out
 
 
 def main() -> None:

@@ -101,6 +101,23 @@ def _link_chars(el: Any) -> int:
     return sum(len(squash(" ".join(r.itertext()))) for r in el.iter("ref"))
 
 
+def _split_at_breaks(el: Any) -> list[Any]:
+    """Split a paragraph at its line breaks: many Arabic CMSs write whole articles as one block
+    of text separated by <br>, and each piece must be judged (and kept) as its own paragraph."""
+    if el.find("lb") is None:
+        return [el]
+    parts = [etree.Element("p")]
+    parts[0].text = el.text
+    for child in el:
+        if child.tag == "lb":
+            parts.append(etree.Element("p"))
+            parts[-1].text = child.tail
+            continue
+        clone = copy.deepcopy(child)
+        parts[-1].append(clone)
+    return parts
+
+
 def _blocks_from_xml(xml: str, base: str) -> list[Block]:
     try:
         root = etree.fromstring(xml.encode("utf-8"))
@@ -110,10 +127,21 @@ def _blocks_from_xml(xml: str, base: str) -> list[Block]:
     if main is None:
         return []
     blocks: list[Block] = []
-    for el in main:
+    _collect_blocks(main, base, blocks)
+    return blocks
+
+
+def _collect_blocks(container: Any, base: str, blocks: list[Block]) -> None:
+    for el in container:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag == "p":
-            blocks.append(Block("p", _text(el), f"<p>{_inline_html(el, base)}</p>", _link_chars(el)))
+        if tag in {"div", "section", "main", "article"}:
+            _collect_blocks(el, base, blocks)
+        elif tag == "p":
+            for part in _split_at_breaks(el):
+                if _text(part):
+                    blocks.append(
+                        Block("p", _text(part), f"<p>{_inline_html(part, base)}</p>", _link_chars(part))
+                    )
         elif tag == "head":
             level = {"h1": "h2", "h2": "h2", "h3": "h3"}.get(el.get("rend") or "", "h4")
             blocks.append(
@@ -155,7 +183,6 @@ def _blocks_from_xml(xml: str, base: str) -> list[Block]:
             src = absolute_url(el.get("src"), base)
             if src:
                 blocks.append(Block("img", "", src))
-    return blocks
 
 
 def _run_trafilatura(tree: Any, url: str, *, precision: bool, recall: bool) -> str | None:
