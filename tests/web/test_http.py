@@ -119,3 +119,16 @@ def test_query_count_does_not_grow_with_articles(sqlite_url: str, path: str) -> 
     finally:
         portal.client.close()
         portal.store.close()
+
+
+def test_sources_map_follows_source_changes(portal: Portal) -> None:
+    assert portal.client.get("/source/wadi-news").status_code == 200
+    from bawaba.models import Source
+
+    added = portal.store.add_source(
+        Source(slug="nile-post", name="بريد النيل", homepage="https://nile.example/")
+    )
+    portal.store.upsert_article(make_article(added, 0, "egypt", "خبر من مصدر جديد", ("نص",)))
+    items = portal.client.get("/api/v1/articles", params={"limit": 1}).json()["items"]
+    assert items[0]["source"] == "nile-post"
+    assert "بريد النيل" in portal.client.get("/").text

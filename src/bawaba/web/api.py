@@ -172,6 +172,7 @@ def build_router(portal: Portal) -> APIRouter:
             until=_utc(until),
             q=" ".join(q.split()) or None if q else None,
         )
+        portal.change_token()  # so the cached sources map is checked against the current token
         page = portal.page(flt, limit, cursor)
         sources = portal.sources_by_id()
         return ArticlePage(items=[article_out(a, sources) for a in page.items], next_cursor=page.next_cursor)

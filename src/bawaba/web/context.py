@@ -86,6 +86,9 @@ class Portal:
     settings: Settings
     cache: PageCache
     env: jinja2.Environment = field(init=False)
+    #: the newest change token seen, and the sources as of the token they were read under
+    _token: str = field(init=False, default="")
+    _sources: tuple[str, dict[int, Source]] = field(init=False, default=("", {}))
 
     def __post_init__(self) -> None:
         env = jinja2.Environment(
@@ -130,5 +133,20 @@ class Portal:
                 raise BadCursor(cursor) from None
             raise
 
+    def change_token(self) -> str:
+        """``store.change_token()``, remembered so the sources map can be reused until it moves."""
+        self._token = self.store.change_token()
+        return self._token
+
     def sources_by_id(self) -> dict[int, Source]:
-        return {s.id: s for s in self.store.list_sources() if s.id is not None}
+        """All sources by id; re-read only when the change token has moved (source writes bump it).
+
+        Concurrent requests may race to refresh it; each result is a consistent map, so the worst
+        case is one extra query.
+        """
+        token, cached = self._sources
+        if token and token == self._token:
+            return cached
+        fresh = {s.id: s for s in self.store.list_sources() if s.id is not None}
+        self._sources = (self._token, fresh)
+        return fresh

@@ -103,7 +103,7 @@ def build_router(portal: Portal) -> APIRouter:
     site = portal.settings.site_name
 
     def respond(request: Request, render: Callable[[], Rendered], max_age: int = FEED_MAX_AGE) -> Response:
-        return cached_response(request, portal.cache, store.change_token(), render, max_age)
+        return cached_response(request, portal.cache, portal.change_token(), render, max_age)
 
     def feed_response(
         request: Request, atom: bool, title: str, page_path: str, flt: ArticleFilter

@@ -70,7 +70,7 @@ def build_router(portal: Portal) -> APIRouter:
     size = portal.settings.page_size
 
     def respond(request: Request, render: Any) -> Response:
-        return cached_response(request, portal.cache, store.change_token(), render, PAGE_MAX_AGE)
+        return cached_response(request, portal.cache, portal.change_token(), render, PAGE_MAX_AGE)
 
     def listing(template: str, flt: ArticleFilter, cursor: str | None, path: str, **context: Any) -> Rendered:
         page = portal.page(flt, size, cursor)
@@ -196,9 +196,11 @@ def build_router(portal: Portal) -> APIRouter:
         def render() -> Rendered:
             try:
                 article = store.get_article(article_id)
-                source = store.get_source(article.source_id)
             except NotFoundError:
                 raise PageNotFound(str(article_id)) from None
+            source = portal.sources_by_id().get(article.source_id)
+            if source is None:
+                raise PageNotFound(str(article_id))
             slides = _gallery(article)
             related = related_articles(store, article, RELATED_COUNT)
             return portal.render(
