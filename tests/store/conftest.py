@@ -60,7 +60,9 @@ def make_article(source_id: int, n: int, **overrides: Any) -> Article:
         "html": f"<p>{BODY}</p>",
         "published_at": T0 + timedelta(hours=n),
         "first_seen": T0 + timedelta(hours=n, minutes=5),
-        "images": (Image(src=f"http://127.0.0.1/img/{n}.jpg", caption="صورة أرشيفية", width=800, height=450),),
+        "images": (
+            Image(src=f"http://127.0.0.1/img/{n}.jpg", caption="صورة أرشيفية", width=800, height=450),
+        ),
         "tags": ("نقل", "اقتصاد"),
         "content_hash": f"hash-{n}",
     }

@@ -76,12 +76,21 @@ def test_add_source_inserts_then_updates_by_slug(store: SqlStore) -> None:
     )
     assert created.id is not None and created.created_at is not None
     changed = store.add_source(
-        Source(slug="al-yawm", name="صحيفة اليوم", homepage="http://127.0.0.1/b", section_map={"اقتصاد": "economy"})
+        Source(
+            slug="al-yawm",
+            name="صحيفة اليوم",
+            homepage="http://127.0.0.1/b",
+            section_map={"اقتصاد": "economy"},
+        )
     )
     assert changed.id == created.id
     assert changed.created_at == created.created_at
     got = store.get_source("al-yawm")
-    assert (got.name, got.homepage, dict(got.section_map)) == ("صحيفة اليوم", "http://127.0.0.1/b", {"اقتصاد": "economy"})
+    assert (got.name, got.homepage, dict(got.section_map)) == (
+        "صحيفة اليوم",
+        "http://127.0.0.1/b",
+        {"اقتصاد": "economy"},
+    )
     assert store.get_source(created.id or 0) == got
     assert [s.slug for s in store.list_sources()] == ["al-yawm"]
 
@@ -94,7 +103,9 @@ def test_missing_rows_raise_not_found(store: SqlStore) -> None:
         lambda: store.get_story(999),
         lambda: store.update_feed(999, error_streak=1),
         lambda: store.update_article_fields(999, category="sports"),
-        lambda: store.save_story(Story(id=999, title="س", first_seen=T0, last_seen=T0, source_count=1, article_count=1)),
+        lambda: store.save_story(
+            Story(id=999, title="س", first_seen=T0, last_seen=T0, source_count=1, article_count=1)
+        ),
     ):
         with pytest.raises(NotFoundError):
             call()
@@ -114,9 +125,13 @@ def test_due_feeds_and_update_feed(store: SqlStore, source: Source, other_source
     assert source.id is not None and other_source.id is not None
     now = T0 + timedelta(days=1)
     never = store.add_feed(Feed(source_id=source.id, url="http://127.0.0.1/never.xml"))
-    past = store.add_feed(Feed(source_id=source.id, url="http://127.0.0.1/past.xml", next_poll_at=now - timedelta(hours=2)))
+    past = store.add_feed(
+        Feed(source_id=source.id, url="http://127.0.0.1/past.xml", next_poll_at=now - timedelta(hours=2))
+    )
     exact = store.add_feed(Feed(source_id=source.id, url="http://127.0.0.1/exact.xml", next_poll_at=now))
-    store.add_feed(Feed(source_id=source.id, url="http://127.0.0.1/future.xml", next_poll_at=now + timedelta(seconds=1)))
+    store.add_feed(
+        Feed(source_id=source.id, url="http://127.0.0.1/future.xml", next_poll_at=now + timedelta(seconds=1))
+    )
     store.add_feed(Feed(source_id=source.id, url="http://127.0.0.1/off.xml", enabled=False))
     store.add_feed(Feed(source_id=other_source.id, url="http://127.0.0.1/other.xml"))
     with store.engine.begin() as conn:  # the operator disables a whole source
@@ -158,7 +173,9 @@ def test_upsert_creates_then_updates_keeping_id_and_first_seen(store: SqlStore, 
     first = store.upsert_article(original)
     assert first.created
     assert store.upsert_article(original) == type(first)(id=first.id, created=False)
-    store.update_article_fields(first.id, category="economy", category_confidence=0.9, region="eg", story_id=7)
+    store.update_article_fields(
+        first.id, category="economy", category_confidence=0.9, region="eg", story_id=7
+    )
 
     revised = make_article(
         source.id,
@@ -223,7 +240,9 @@ def test_aware_datetimes_round_trip_as_utc(store: SqlStore, source: Source) -> N
     cairo_summer = timezone(timedelta(hours=3))
     published = datetime(2024, 7, 1, 23, 30, 15, 123456, tzinfo=cairo_summer)
     seen = datetime(2024, 7, 2, 0, 0, 1, 654321, tzinfo=UTC)
-    got = store.get_article(store.upsert_article(make_article(source.id, 4, published_at=published, first_seen=seen)).id)
+    got = store.get_article(
+        store.upsert_article(make_article(source.id, 4, published_at=published, first_seen=seen)).id
+    )
     assert got.published_at == published and got.published_at is not None
     assert got.published_at.tzinfo == UTC and got.published_at.hour == 20
     assert got.first_seen == seen and got.first_seen.tzinfo == UTC
@@ -235,7 +254,9 @@ def test_json_images_and_tags_round_trip(store: SqlStore, source: Source) -> Non
         Image(src="http://127.0.0.1/a.jpg", caption="وزير النقل خلال الجولة", width=1200, height=675),
         Image(src="http://127.0.0.1/b.png"),
     )
-    got = store.get_article(store.upsert_article(make_article(source.id, 5, images=images, tags=("نقل", "مواصلات", "x"))).id)
+    got = store.get_article(
+        store.upsert_article(make_article(source.id, 5, images=images, tags=("نقل", "مواصلات", "x"))).id
+    )
     assert got.images == images
     assert got.tags == ("نقل", "مواصلات", "x")
 
@@ -281,7 +302,11 @@ def test_known_urls_matches_url_and_canonical_in_chunks(store: SqlStore, source:
     for n in (10, 700, 1100):
         store.upsert_article(make_article(source.id, n))
     asked = [f"http://127.0.0.1/unknown/{i}" for i in range(1200)]
-    asked += ["http://127.0.0.1/news/10", "http://127.0.0.1/news/700?utm_source=feed", "http://127.0.0.1/news/1100"]
+    asked += [
+        "http://127.0.0.1/news/10",
+        "http://127.0.0.1/news/700?utm_source=feed",
+        "http://127.0.0.1/news/1100",
+    ]
     assert store.known_urls(iter(asked)) == {
         "http://127.0.0.1/news/10",
         "http://127.0.0.1/news/700?utm_source=feed",
@@ -352,15 +377,19 @@ def test_filters(store: SqlStore, source: Source, other_source: Source) -> None:
         (ArticleFilter(q="رقم 1"), lambda a: "رقم 1" in a.title),
         (ArticleFilter(q="100%"), lambda a: False),
         (ArticleFilter(originals_only=True), lambda a: a.duplicate_of is None),
-        (ArticleFilter(category="economy", source_id=other_source.id, originals_only=True),
-         lambda a: a.category == "economy" and a.source_id == other_source.id and a.duplicate_of is None),
+        (
+            ArticleFilter(category="economy", source_id=other_source.id, originals_only=True),
+            lambda a: a.category == "economy" and a.source_id == other_source.id and a.duplicate_of is None,
+        ),
     ]
     for flt, keep in cases:
         expected = [a.id for a in sorted(stored, key=_sort_key, reverse=True) if keep(a)]
         assert [i for p in _all_pages(store, flt, 4) for i in p] == expected, flt
         assert store.count_articles(flt) == len(expected), flt
     assert 0 < store.count_articles(ArticleFilter(q="الاقتصاد")) < 37
-    story = store.save_story(Story(id=0, title="قصة", first_seen=T0, last_seen=T0, source_count=2, article_count=2))
+    story = store.save_story(
+        Story(id=0, title="قصة", first_seen=T0, last_seen=T0, source_count=2, article_count=2)
+    )
     for a in stored[:2]:
         store.update_article_fields(a.id or 0, story_id=story.id)
     assert store.count_articles(ArticleFilter(story_id=story.id)) == 2
@@ -376,7 +405,9 @@ def test_iter_articles_streams_oldest_first_in_batches(
     assert streamed == sorted(stored, key=lambda a: a.id or 0)
     assert len(log.queries) == 8  # ceil(37 / 5) batches, each its own bounded query
     flt = ArticleFilter(category="sports")
-    assert [a.id for a in store.iter_articles(flt, batch=2)] == sorted(a.id or 0 for a in stored if a.category == "sports")
+    assert [a.id for a in store.iter_articles(flt, batch=2)] == sorted(
+        a.id or 0 for a in stored if a.category == "sports"
+    )
 
 
 def test_get_articles_in_order_in_one_query(
@@ -409,7 +440,14 @@ def test_latest_by_category_in_bounded_queries(
         assert [a.id for a in latest[cat]] == [a.id for a in expected]
     assert all(len(v) == 1 for k, v in latest.items() if k not in {"sports", "economy"})
     assert store.category_counts() == {
-        "sports": 13, "economy": 24, "culture": 1, "health": 1, "tech": 1, "world": 1, "politics": 1, "science": 1
+        "sports": 13,
+        "economy": 24,
+        "culture": 1,
+        "health": 1,
+        "tech": 1,
+        "world": 1,
+        "politics": 1,
+        "science": 1,
     }
 
 
@@ -462,7 +500,9 @@ def test_stories(store: SqlStore) -> None:
     c = store.save_story(story("موجة حر", 3, 2))
     assert len({a.id, b.id, c.id}) == 3 and a.id > 0
     assert store.get_story(b.id) == b
-    updated = Story(**{**{f: getattr(b, f) for f in Story.__slots__}, "source_count": 4, "representative_id": 12})
+    updated = Story(
+        **{**{f: getattr(b, f) for f in Story.__slots__}, "source_count": 4, "representative_id": 12}
+    )
     assert store.save_story(updated) == updated and store.get_story(b.id) == updated
     assert [s.id for s in store.list_stories()] == [b.id, c.id, a.id]
     assert [s.id for s in store.list_stories(min_sources=2)] == [b.id, c.id]
@@ -479,12 +519,20 @@ def test_source_health_and_stats(
     assert source.id is not None and other_source.id is not None
     now = T0 + timedelta(days=2)
     quiet = store.add_source(Source(slug="hadi", name="الهادئ", homepage="http://127.0.0.1/h"))
-    f1 = store.add_feed(Feed(source_id=source.id, url="http://127.0.0.1/1.xml", next_poll_at=now + timedelta(hours=1)))
-    f2 = store.add_feed(Feed(source_id=source.id, url="http://127.0.0.1/2.xml", next_poll_at=now - timedelta(hours=1)))
+    f1 = store.add_feed(
+        Feed(source_id=source.id, url="http://127.0.0.1/1.xml", next_poll_at=now + timedelta(hours=1))
+    )
+    f2 = store.add_feed(
+        Feed(source_id=source.id, url="http://127.0.0.1/2.xml", next_poll_at=now - timedelta(hours=1))
+    )
     store.add_feed(Feed(source_id=other_source.id, url="http://127.0.0.1/3.xml", enabled=False))
     assert f1.id is not None and f2.id is not None
-    store.update_feed(f1.id, last_fetch_at=now - timedelta(minutes=5), last_success_at=now - timedelta(minutes=5))
-    store.update_feed(f2.id, last_fetch_at=now - timedelta(minutes=1), error_streak=3, last_error="timeout بعد 20 ثانية")
+    store.update_feed(
+        f1.id, last_fetch_at=now - timedelta(minutes=5), last_success_at=now - timedelta(minutes=5)
+    )
+    store.update_feed(
+        f2.id, last_fetch_at=now - timedelta(minutes=1), error_streak=3, last_error="timeout بعد 20 ثانية"
+    )
     store.upsert_article(make_article(source.id, 1, first_seen=now - timedelta(hours=30)))
     store.upsert_article(make_article(source.id, 2, first_seen=now - timedelta(hours=2)))
     store.upsert_article(make_article(other_source.id, 3, first_seen=now - timedelta(minutes=1)))
@@ -520,9 +568,10 @@ def test_source_health_and_stats(
     with count_statements() as log:
         stats = store.stats(now)
     assert len(log.queries) == 1
-    assert {k: stats[k] for k in ("articles", "sources", "feeds", "fetches_24h", "fetch_errors_24h", "articles_24h")} == {
-        "articles": 3, "sources": 3, "feeds": 3, "fetches_24h": 2, "fetch_errors_24h": 1, "articles_24h": 2
-    }
+    assert {
+        k: stats[k]
+        for k in ("articles", "sources", "feeds", "fetches_24h", "fetch_errors_24h", "articles_24h")
+    } == {"articles": 3, "sources": 3, "feeds": 3, "fetches_24h": 2, "fetch_errors_24h": 1, "articles_24h": 2}
     assert stats["due_feeds"] == 1 and stats["enabled_feeds"] == 2
     assert stats["last_fetch_at"] == now - timedelta(minutes=10)
 

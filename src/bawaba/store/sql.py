@@ -22,12 +22,12 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    and_,
     case,
     func,
     nulls_first,
     or_,
     select,
+    tuple_,
     union_all,
     update,
 )
@@ -36,9 +36,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bawaba.errors import NotFoundError, StoreError
 from bawaba.models import Article, Feed, FeedKind, FetchLogEntry, Page, Source, SourceHealth, Story, utcnow
-from bawaba.store import fulltext
 from bawaba.store import migrate as migrations
 from bawaba.store.base import ArticleFilter, UpsertResult
+from bawaba.store.provenance import ProvenanceQueries
 from bawaba.store.engine import WRITE_OPTION
 from bawaba.store.rows import (
     article_from_row,
@@ -86,7 +86,7 @@ def _translated() -> Iterator[None]:
         raise StoreError(f"store error ({type(exc).__name__}): {detail[0] if detail else exc!r}") from exc
 
 
-class SqlStore:
+class SqlStore(ProvenanceQueries):
     """The SQL implementation of ``bawaba.store.base.Store``.
 
     Subclasses may override :meth:`_index_article` to keep a derived index (full-text search)
@@ -147,10 +147,9 @@ class SqlStore:
     def _index_article(self, conn: Connection, article_id: int, article: Article) -> None:
         """Hook run inside ``upsert_article``'s transaction after the row is written.
 
-        Keeps the full-text index (``bawaba.store.fulltext``) in step with the articles table;
-        a failure rolls the article back too.
+        Does nothing here; the search module overrides it to keep its full-text index in step
+        with the articles table (a failure rolls the article back too).
         """
-        fulltext.index_article(conn, article_id, article)
 
     # -- lifecycle -------------------------------------------------------------------
     def migrate(self) -> None:
@@ -472,9 +471,8 @@ class SqlStore:
         conds = self._conditions(flt)
         if cursor is not None:
             when, last_id = decode_cursor(cursor)
-            conds.append(
-                or_(articles.c.sort_at < when, and_(articles.c.sort_at == when, articles.c.id < last_id))
-            )
+            # a row-value comparison is one index range on both engines (an OR is not on PG)
+            conds.append(tuple_(articles.c.sort_at, articles.c.id) < (when, last_id))
         stmt = (
             select(articles)
             .where(*conds)
