@@ -236,15 +236,17 @@ def _tell(
     title = pick(topic["titles"])
     lead = site.dateline.format_map(slots) + pick(topic["leads"])
     body = [s.format_map(slots) for s in topic["body"]]
-    # an ordered subset keeps the story's logic; each desk leaves out different sentences
-    keep = sorted(rng.sample(range(len(body)), min(6, len(body))))
+    # the story's facts are an ordered subset of the bank; each desk retells most of them, in order
+    facts = random.Random(_stable_int("facts", story))
+    story_sentences = sorted(facts.sample(range(len(body)), min(8, len(body))))
+    keep = sorted(rng.sample(story_sentences, min(6, len(story_sentences))))
     sentences = [body[i] for i in keep]
     paragraphs = [lead]
     per_paragraph = site.sentences_per_paragraph
     for i in range(0, 4, per_paragraph):
         paragraphs.append(" ".join(sentences[i : i + per_paragraph]))
     paragraphs.insert(2, pick(common["quotes"], variant))
-    paragraphs.append(rng.choice(common["context"]).format_map(slots))
+    paragraphs.append(facts.choice(common["context"]).format_map(slots))
     rest = sentences[4:]
     while sum(len(p.split()) for p in paragraphs) < 150 and rest:
         paragraphs.append(rest.pop(0))
