@@ -36,9 +36,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bawaba.errors import NotFoundError, StoreError
 from bawaba.models import Article, Feed, FeedKind, FetchLogEntry, Page, Source, SourceHealth, Story, utcnow
+from bawaba.store import fulltext
 from bawaba.store import migrate as migrations
 from bawaba.store.base import ArticleFilter, UpsertResult
-from bawaba.store.provenance import ProvenanceQueries
 from bawaba.store.engine import WRITE_OPTION
 from bawaba.store.rows import (
     article_from_row,
@@ -86,7 +86,7 @@ def _translated() -> Iterator[None]:
         raise StoreError(f"store error ({type(exc).__name__}): {detail[0] if detail else exc!r}") from exc
 
 
-class SqlStore(ProvenanceQueries):
+class SqlStore:
     """The SQL implementation of ``bawaba.store.base.Store``.
 
     Subclasses may override :meth:`_index_article` to keep a derived index (full-text search)
@@ -147,9 +147,10 @@ class SqlStore(ProvenanceQueries):
     def _index_article(self, conn: Connection, article_id: int, article: Article) -> None:
         """Hook run inside ``upsert_article``'s transaction after the row is written.
 
-        Does nothing here; the search module overrides it to keep its full-text index in step
-        with the articles table (a failure rolls the article back too).
+        Keeps the full-text index (``bawaba.store.fulltext``) in step with the articles table;
+        a failure rolls the article back too.
         """
+        fulltext.index_article(conn, article_id, article)
 
     # -- lifecycle -------------------------------------------------------------------
     def migrate(self) -> None:
