@@ -402,3 +402,38 @@ def test_delay_scale_zero_turns_slowness_off() -> None:
         for a in slow:
             r = client.get(a["url"])
             assert r.status_code == 200 and r.elapsed.total_seconds() < 1.5
+
+
+def test_shared_stories_are_closer_than_unrelated_ones(manifest: dict[str, Any]) -> None:
+    """Clustering needs cross-site versions of a story to resemble each other more than other news."""
+
+    def shingles(text: str) -> set[str]:
+        words = text.split()
+        return {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+
+    originals = [a for a in manifest["articles"] if a["original"] and not a["broken"]]
+    same, other = [], []
+    for i, a in enumerate(originals):
+        for b in originals[i + 1 :]:
+            if a["category"] != b["category"]:
+                continue
+            x, y = shingles(a["text"]), shingles(b["text"])
+            score = len(x & y) / len(x | y)
+            (same if a["story_id"] and a["story_id"] == b["story_id"] else other).append(score)
+    assert sum(same) / len(same) > 2 * sum(other) / len(other)
+
+
+def test_a_slow_page_does_not_block_other_requests(client: httpx.Client, manifest: dict[str, Any]) -> None:
+    import threading
+
+    slow = next(a for a in manifest["articles"] if a["behaviour"] == "slow")
+    fast = next(a for a in manifest["articles"] if a["site"] == slow["site"] and a["behaviour"] is None)
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (client.get(slow["url"]), done.set()))
+    worker.start()
+    try:
+        assert client.get(fast["url"]).status_code == 200
+        assert client.get(manifest["sites"][0]["base_url"] + "/").status_code == 200
+        assert not done.is_set()  # both answered while the slow page was still sleeping
+    finally:
+        worker.join()

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from lxml import etree
 
 from bawaba.demo.corpus import Corpus, DemoArticle, Section, SiteSpec
+from bawaba.demo.media import CONTENT_TYPES
 
 CAIRO = ZoneInfo("Africa/Cairo")
 WEEKDAYS = ("الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
@@ -220,7 +221,7 @@ class SiteRenderer:
                     item,
                     "enclosure",
                     url=self.image_url(a.images[0].site, a.images[0].path),
-                    type="image/jpeg",
+                    type=CONTENT_TYPES[a.images[0].path.rsplit(".", 1)[-1]],
                     length="0",
                 )
         body = etree.tostring(rss, xml_declaration=True, encoding=self.site.encoding, pretty_print=True)
