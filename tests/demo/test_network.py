@@ -412,7 +412,8 @@ def test_shared_stories_are_closer_than_unrelated_ones(manifest: dict[str, Any])
         return {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
 
     originals = [a for a in manifest["articles"] if a["original"] and not a["broken"]]
-    same, other = [], []
+    same: list[float] = []
+    other: list[float] = []
     for i, a in enumerate(originals):
         for b in originals[i + 1 :]:
             if a["category"] != b["category"]:
@@ -429,7 +430,12 @@ def test_a_slow_page_does_not_block_other_requests(client: httpx.Client, manifes
     slow = next(a for a in manifest["articles"] if a["behaviour"] == "slow")
     fast = next(a for a in manifest["articles"] if a["site"] == slow["site"] and a["behaviour"] is None)
     done = threading.Event()
-    worker = threading.Thread(target=lambda: (client.get(slow["url"]), done.set()))
+
+    def fetch_slow() -> None:
+        client.get(slow["url"])
+        done.set()
+
+    worker = threading.Thread(target=fetch_slow)
     worker.start()
     try:
         assert client.get(fast["url"]).status_code == 200
