@@ -7,15 +7,18 @@ from dataclasses import replace
 
 from bawaba.models import Article, Source
 from bawaba.pipeline.classify import classify_article, load_model
+from bawaba.pipeline.stories import StoryTracker
 from bawaba.store.base import Store
 
 
 class Enricher:
     """Classifies each article (section mapping first, the shipped model where sections are silent)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, story_window_h: int = 72) -> None:
         self.store = store
         self.model = load_model()
+        #: provenance and story clusters (stories issue); rebuilt from the store's window here
+        self.stories = StoryTracker(store, story_window_h)
 
     def __call__(self, article: Article, source: Source) -> Article:
         result = classify_article(
@@ -27,13 +30,14 @@ class Enricher:
             default=source.default_category,
             model=self.model,
         )
-        return replace(
+        classified = replace(
             article,
             category=article.category or result.category,
             category_confidence=result.confidence,
             region=result.region,
         )
+        return self.stories.assign(classified)
 
 
-def build_enricher(store: Store) -> Enricher:
-    return Enricher(store)
+def build_enricher(store: Store, story_window_h: int = 72) -> Enricher:
+    return Enricher(store, story_window_h)

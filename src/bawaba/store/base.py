@@ -134,6 +134,22 @@ class Store(Protocol):
 
     def list_stories(self, since: datetime | None = None, limit: int = 20, min_sources: int = 1) -> list[Story]: ...
 
+    # -- provenance (stories issue; store/provenance.py) ------------------------------
+    def article_ids_by_url(self, canonical_urls: Sequence[str]) -> dict[str, int]:
+        """``canonical_url -> id`` of those stored."""
+
+    def story_source_ids(self, story_id: int) -> list[int]:
+        """Distinct source ids of the articles in a story."""
+
+    def source_copy_stats(self, source_id: int | None = None) -> list[dict[str, Any]]:
+        """Per source: ``source``, ``articles``, ``copies``, ``copy_share``, ``copies_from``."""
+
+    def reset_stories(self) -> None:
+        """Clear every ``story_id`` and ``duplicate_of`` and delete all story rows."""
+
+    def iter_story_articles(self, story_id: int) -> Iterator[int]:
+        """Ids of a story's articles, oldest first."""
+
     # -- stats -----------------------------------------------------------------------
     def stats(self, now: datetime) -> Mapping[str, Any]:
         """At least ``articles``, ``sources``, ``feeds``, ``fetches_24h``, ``fetch_errors_24h``,

@@ -39,6 +39,7 @@ from bawaba.models import Article, Feed, FeedKind, FetchLogEntry, Page, Source, 
 from bawaba.store import fulltext
 from bawaba.store import migrate as migrations
 from bawaba.store.base import ArticleFilter, UpsertResult
+from bawaba.store.provenance import ProvenanceQueries
 from bawaba.store.engine import WRITE_OPTION
 from bawaba.store.rows import (
     article_from_row,
@@ -86,7 +87,7 @@ def _translated() -> Iterator[None]:
         raise StoreError(f"store error ({type(exc).__name__}): {detail[0] if detail else exc!r}") from exc
 
 
-class SqlStore:
+class SqlStore(ProvenanceQueries):
     """The SQL implementation of ``bawaba.store.base.Store``.
 
     Subclasses may override :meth:`_index_article` to keep a derived index (full-text search)

@@ -1,0 +1,92 @@
+"""Store queries for the stories issue: id lookup by URL, story sources, copy statistics, reset.
+
+A mixin of ``SqlStore`` (kept apart so the stories SQL reads on its own); it relies on the
+store's ``_read``/``_write``/``_bump`` plumbing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.orm import aliased
+
+from bawaba.store.schema import articles, sources, stories
+
+
+class _Plumbing(Protocol):
+    def _read(self) -> AbstractContextManager[Connection]: ...
+
+    def _write(self) -> AbstractContextManager[Connection]: ...
+
+    def _bump(self, conn: Connection) -> None: ...
+
+
+class ProvenanceQueries:
+    """Methods of ``Store`` that the story tracker and the provenance pages need."""
+
+    def article_ids_by_url(self: _Plumbing, canonical_urls: Sequence[str]) -> dict[str, int]:
+        """``canonical_url -> id`` of those stored (the tracker learns a new article's id)."""
+        urls = list(dict.fromkeys(canonical_urls))
+        if not urls:
+            return {}
+        stmt = select(articles.c.canonical_url, articles.c.id).where(articles.c.canonical_url.in_(urls))
+        with self._read() as conn:
+            return {str(u): int(i) for u, i in conn.execute(stmt)}
+
+    def story_source_ids(self: _Plumbing, story_id: int) -> list[int]:
+        """Distinct source ids of the articles in a story."""
+        stmt = select(articles.c.source_id).where(articles.c.story_id == story_id).distinct()
+        with self._read() as conn:
+            return sorted(int(s) for (s,) in conn.execute(stmt))
+
+    def source_copy_stats(self: _Plumbing, source_id: int | None = None) -> list[dict[str, Any]]:
+        """Per source: ``source`` (slug), ``articles``, ``copies``, ``copy_share`` and
+        ``copies_from`` (``[(slug, n)]``, most copied first): who republishes whom."""
+        orig = aliased(articles)
+        counts = select(articles.c.source_id, func.count().label("n"),
+                        func.count(articles.c.duplicate_of).label("copies")).group_by(articles.c.source_id)
+        pairs = (
+            select(articles.c.source_id, orig.c.source_id.label("from_id"), func.count().label("n"))
+            .join(orig, orig.c.id == articles.c.duplicate_of)
+            .group_by(articles.c.source_id, orig.c.source_id)
+        )
+        if source_id is not None:
+            counts = counts.where(articles.c.source_id == source_id)
+            pairs = pairs.where(articles.c.source_id == source_id)
+        with self._read() as conn:
+            slugs = {int(i): str(s) for i, s in conn.execute(select(sources.c.id, sources.c.slug))}
+            rows = list(conn.execute(counts))
+            links = list(conn.execute(pairs))
+        by_source: dict[int, list[tuple[str, int]]] = {}
+        for sid, from_id, n in links:
+            by_source.setdefault(int(sid), []).append((slugs.get(int(from_id), str(from_id)), int(n)))
+        out = []
+        for sid, n, copies in rows:
+            froms = sorted(by_source.get(int(sid), []), key=lambda sn: (-sn[1], sn[0]))
+            out.append({
+                "source": slugs.get(int(sid), str(sid)),
+                "articles": int(n),
+                "copies": int(copies),
+                "copy_share": round(int(copies) / int(n), 4) if n else 0.0,
+                "copies_from": froms,
+            })
+        out.sort(key=lambda r: (-int(r["copies"]), str(r["source"])))
+        return out
+
+    def reset_stories(self: _Plumbing) -> None:
+        """Forget every story and provenance link (``bawaba stories rebuild`` starts here)."""
+        with self._write() as conn:
+            conn.execute(update(articles).values(story_id=None, duplicate_of=None))
+            conn.execute(delete(stories))
+            self._bump(conn)
+
+    def iter_story_articles(self: _Plumbing, story_id: int) -> Iterator[int]:
+        """Ids of a story's articles, oldest first by sort time."""
+        stmt = (select(articles.c.id).where(articles.c.story_id == story_id)
+                .order_by(articles.c.sort_at, articles.c.id))
+        with self._read() as conn:
+            ids = [int(i) for (i,) in conn.execute(stmt)]
+        yield from ids
