@@ -195,20 +195,22 @@ def _person(rng: random.Random, vocab: Mapping[str, Any]) -> str:
 def _story_slots(rng: random.Random, topic: Mapping[str, Any], now: datetime) -> dict[str, str]:
     vocab = _content()[0]
     people: set[str] = set()
-    while len(people) < 3:
+    while len(people) < 5:
         people.add(_person(rng, vocab))
-    person, person2, person3 = sorted(people, key=lambda _: rng.random())
+    person, person2, person3, person4, person5 = sorted(people, key=lambda _: rng.random())
     slots = {
         "person": person,
         "person2": person2,
         "person3": person3,
+        "person4": person4,
+        "person5": person5,
         "woman": rng.choice(vocab["women_names"]),
         "far_country": rng.choice(vocab["far_countries"]),
         "when": rng.choice(vocab["days_rel"]),
         "n1": str(rng.randint(3, 9)),
         "n2": str(rng.randint(11, 48)),
         "n3": str(rng.randint(120, 900)),
-        "n4": f"{rng.randint(2, 60) * 500:,}".replace(",", "."),
+        "n4": str(rng.randint(2, 60) * 500),
         "pct": f"{rng.randint(30, 290) / 10:g}",
         "amount": f"{rng.randint(12, 240) / 10:g}",
         "year_next": str(now.year + rng.randint(2, 6)),
@@ -245,7 +247,7 @@ def _tell(
     per_paragraph = site.sentences_per_paragraph
     for i in range(0, 4, per_paragraph):
         paragraphs.append(" ".join(sentences[i : i + per_paragraph]))
-    paragraphs.insert(2, pick(common["quotes"], variant))
+    paragraphs.insert(2, pick(topic.get("quotes") or common["quotes"], variant))
     paragraphs.append(facts.choice(common["context"]).format_map(slots))
     rest = sentences[4:]
     while sum(len(p.split()) for p in paragraphs) < 150 and rest:
