@@ -107,6 +107,7 @@ def test_counts(manifest: dict[str, Any]) -> None:
     originals = [a for a in manifest["articles"] if a["original"] and not a["broken"] and not a["disallowed"]]
     assert len(originals) >= 150
     assert all(len(a["text"].split()) >= 120 for a in originals)
+    assert len({a["title"] for a in originals}) == len(originals)
     per_story = Counter(a["story_id"] for a in originals if a["story_id"])
     multi_site = {
         sid for sid in per_story

@@ -225,7 +225,12 @@ def _story_slots(rng: random.Random, topic: Mapping[str, Any], now: datetime) ->
 
 
 def _tell(
-    story: int, topic: Mapping[str, Any], slots: Mapping[str, str], site: SiteSpec, variant: int
+    story: int,
+    topic: Mapping[str, Any],
+    slots: Mapping[str, str],
+    site: SiteSpec,
+    variant: int,
+    taken: set[str],
 ) -> tuple[str, list[str]]:
     """One site's wording of a story: its own title, lead and choice of body sentences."""
     common = _content()[2]
@@ -235,7 +240,17 @@ def _tell(
     def pick(options: Sequence[str], offset: int = 0) -> str:
         return options[(base + variant + offset) % len(options)].format_map(slots)
 
-    title = pick(topic["titles"])
+    # titles stay unique across the corpus, so equal titles never join two different stories
+    titles = [t.format_map(slots) for t in topic["titles"]]
+    title = next(
+        (
+            titles[(base + variant + k) % len(titles)]
+            for k in range(len(titles))
+            if titles[(base + variant + k) % len(titles)] not in taken
+        ),
+        f"{titles[0]} ({slots['city']})",
+    )
+    taken.add(title)
     lead = site.dateline.format_map(slots) + pick(topic["leads"])
     body = [s.format_map(slots) for s in topic["body"]]
     # the story's facts are an ordered subset of the bank; each desk retells most of them, in order
@@ -322,6 +337,7 @@ def build_corpus(now: datetime) -> Corpus:
     rng = random.Random(SEED)
     articles: list[DemoArticle] = []
     story_ids: dict[int, str] = {}
+    taken: set[str] = set()
     key = 1000
     window = 70 * 60  # minutes: about three days
     for story, (category, coverage) in enumerate(_plan(sites, rng), start=1):
@@ -332,7 +348,7 @@ def build_corpus(now: datetime) -> Corpus:
             story_ids[story] = f"story-{len(story_ids) + 1:03d}"
         for variant, (site, section) in enumerate(coverage):
             key += 1
-            title, paragraphs = _tell(story, topic, slots, site, variant)
+            title, paragraphs = _tell(story, topic, slots, site, variant, taken)
             published = now - timedelta(minutes=offset - variant * rng.randint(12, 55), seconds=key % 60)
             art_rng = random.Random(_stable_int("article", key))
             authors = [_person(random.Random(_stable_int(site.slug, k)), _content()[0]) for k in range(4)]
