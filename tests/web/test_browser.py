@@ -205,3 +205,14 @@ def test_screenshots(browser: object, served: tuple[str, Portal]) -> None:
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")  # type: ignore[attr-defined]
             assert overflow <= 1, (name, width, overflow)  # readable at 360 px: no sideways scroll
         assert not errors, errors
+
+
+def test_api_docs_render_from_local_assets(browser: object, served: tuple[str, Portal]) -> None:
+    base, _portal = served
+    page, errors, _ = _page(browser)
+    outside: list[str] = []
+    page.on("request", lambda req: outside.append(req.url) if not req.url.startswith(base) else None)  # type: ignore[attr-defined]
+    page.goto(base + "/api/docs")  # type: ignore[attr-defined]
+    page.wait_for_selector(".opblock")  # type: ignore[attr-defined]
+    assert page.locator(".opblock").count() == 5  # type: ignore[attr-defined]
+    assert not outside and not errors, (outside, errors)

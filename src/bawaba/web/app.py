@@ -92,6 +92,9 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
+    # Swagger UI 4 (the locally bundled one) renders only OpenAPI 3.0 documents; the schema
+    # FastAPI generates for these simple read-only operations is valid 3.0 apart from nullables.
+    app.openapi_version = "3.0.3"
     app.state.portal = portal
 
     def not_found_page(request: Request, status: int = 404) -> Response:
