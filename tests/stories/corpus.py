@@ -40,6 +40,9 @@ CLAIMS = [
     "ويرى مراقبون أن نجاح {e} مرهون بالتزام الجهات المنفذة بالجدول الزمني.",
     "وانتشرت صور {e} على مواقع التواصل وسط تفاعل واسع من سكان {pl}.",
 ]
+#: openings that make two stories told from the same sentence patterns still differ in wording
+OPENINGS = ["صباح الأحد", "مساء الاثنين", "ظهر الثلاثاء", "فجر الأربعاء", "عصر الخميس", "ليلة الجمعة",
+            "صباح السبت", "في وقت متأخر", "خلال جولة ميدانية", "في بيان رسمي", "أمام الصحفيين", "عبر الهاتف"]
 FOOTERS = ["اقرأ أيضا: أسعار الذهب اليوم في الأسواق المحلية", "تابعونا على صفحتنا لمزيد من الأخبار العاجلة",
            "جميع الحقوق محفوظة لموقع البوابة الإخبارية", "شاهد أيضا: فيديو يرصد زحام الطرق صباح اليوم"]
 
@@ -61,7 +64,7 @@ class GenArticle:
 
 
 def _story_text(rng: random.Random, facts: dict[str, str], claims: list[str]) -> list[str]:
-    return [c.format(p=facts["p"], o=facts["o"], e=facts["e"], pl=facts["pl"], n=rng.randint(120, 98000),
+    return [rng.choice(OPENINGS) + "، " + c.format(p=facts["p"], o=facts["o"], e=facts["e"], pl=facts["pl"], n=rng.randint(120, 98000),
                      m=rng.randint(2, 11)) for c in claims]
 
 

@@ -22,7 +22,7 @@ class ClusterParams:
     """Chosen by bench/stories.py."""
 
     #: least cosine for an article to join a story
-    threshold: float = 0.3
+    threshold: float = 0.6
     #: title terms count this many times
     title_weight: int = 2
     #: analysed terms of the body taken as its lead

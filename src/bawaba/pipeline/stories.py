@@ -120,14 +120,15 @@ class StoryTracker:
         return loaded
 
     # -- ingest --------------------------------------------------------------------------
-    def assign(self, article: Article) -> Article:
-        """The article with ``duplicate_of`` and ``story_id`` set (called before it is stored)."""
+    def assign(self, article: Article, *, replaying: bool = False) -> Article:
+        """The article with ``duplicate_of`` and ``story_id`` set (called before it is stored;
+        ``replaying`` re-decides an article already stored, for ``stories rebuild``)."""
         self._settle_pending()
         known = self._slot_of_url.get(article.canonical_url)
         if known is not None:
             live = self._live[known]
             return replace(article, story_id=live.story_id or None, duplicate_of=self._dup(live))
-        if self.store.known_urls([article.canonical_url]):
+        if not replaying and self.store.known_urls([article.canonical_url]):
             return article  # stored before the window: its provenance and story stay
         when = _ts(sort_time(article))
         self._high = max(self._high, when)
@@ -163,6 +164,8 @@ class StoryTracker:
         if in_window:
             self._pending = _Pending(self._take_slot(), live, dict(counts))
             self.index.add(self._pending.slot, fp)
+            if live.article_id:  # stored already: register it now so it can represent its story
+                self._settle_pending()
         self._save_story(live.story_id)
         return article
 
@@ -292,3 +295,19 @@ class StoryTracker:
         """(article id, duplicate_of, story id) of the window, for tests and the bench."""
         for live in self._live.values():
             yield live.article_id, self._dup(live), live.story_id
+
+
+def replay_all(store: Store, window_h: int = 72) -> int:
+    """Recompute every ``duplicate_of``, ``story_id`` and story row from the stored articles,
+    in arrival (id) order, as the tracker would have decided them at ingest."""
+    store.reset_stories()
+    tracker = StoryTracker(store, window_h, rebuild=False)
+    done = 0
+    for article in store.iter_articles():
+        if article.id is None:
+            continue
+        decided = tracker.assign(replace(article, story_id=None, duplicate_of=None), replaying=True)
+        store.update_article_fields(int(article.id), story_id=decided.story_id, duplicate_of=decided.duplicate_of)
+        done += 1
+    tracker.flush()
+    return done

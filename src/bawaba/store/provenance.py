@@ -63,7 +63,7 @@ class ProvenanceQueries:
         by_source: dict[int, list[tuple[str, int]]] = {}
         for sid, from_id, n in links:
             by_source.setdefault(int(sid), []).append((slugs.get(int(from_id), str(from_id)), int(n)))
-        out = []
+        out: list[dict[str, Any]] = []
         for sid, n, copies in rows:
             froms = sorted(by_source.get(int(sid), []), key=lambda sn: (-sn[1], sn[0]))
             out.append({
