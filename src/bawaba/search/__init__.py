@@ -61,11 +61,18 @@ class SearchResults:
     hits: tuple[SearchHit, ...]
     offset: int = 0
     limit: int = 20
+    #: False when ``total`` stopped at ``fulltext.TOTAL_CAP`` (show "1000+")
+    exact_total: bool = True
 
     @property
     def next_offset(self) -> int | None:
         end = self.offset + len(self.hits)
-        return end if end < self.total else None
+        return end if end < self.total or (not self.exact_total and len(self.hits) == self.limit) else None
+
+    @property
+    def total_label(self) -> str:
+        """The count as a reader sees it: exact, or "1000+" when counting stopped."""
+        return f"{self.total}" if self.exact_total else f"{self.total}+"
 
 
 def search_articles(
@@ -85,9 +92,10 @@ def search_articles(
         sort = "relevance"
     try:
         with store.engine.connect() as conn:
-            hits, total = fulltext.search(conn, parsed, limit=limit, offset=offset, sort=sort, now=now)
+            found = fulltext.search(conn, parsed, limit=limit, offset=offset, sort=sort, now=now)
     except SQLAlchemyError as exc:
         raise StoreError(f"search failed: {exc.__class__.__name__}") from exc
+    hits = found.hits
     by_id = {a.id: a for a in store.get_articles([h.article_id for h in hits])}
     terms = parsed.highlight_terms
     out = tuple(
@@ -100,7 +108,9 @@ def search_articles(
         for h in hits
         if h.article_id in by_id
     )
-    return SearchResults(query=parsed, total=total, hits=out, offset=offset, limit=limit)
+    return SearchResults(
+        query=parsed, total=found.total, hits=out, offset=offset, limit=limit, exact_total=found.exact
+    )
 
 
 def _related_query(article: Article) -> ParsedQuery:
@@ -139,7 +149,7 @@ def related(
     exclude = tuple(i for i in (article.id, article.duplicate_of) if i is not None)
     try:
         with store.engine.connect() as conn:
-            hits, _ = fulltext.search(conn, query, limit=3 * n + 4, now=now, exclude_ids=exclude)
+            hits = fulltext.search(conn, query, limit=3 * n + 4, now=now, exclude_ids=exclude).hits
     except SQLAlchemyError as exc:
         raise StoreError(f"related search failed: {exc.__class__.__name__}") from exc
     candidates = store.get_articles([h.article_id for h in hits])

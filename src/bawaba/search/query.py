@@ -10,7 +10,7 @@ engine expressions built here quote every term.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bawaba.text.analyzer import Analyzer, default_analyzer
@@ -18,6 +18,10 @@ from bawaba.text.analyzer import Analyzer, default_analyzer
 #: longer queries are cut: nobody types more, and FTS cost grows with the clause count
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 24
+#: alternative index terms per typed word (see ``Analyzer.variants``)
+MAX_VARIANTS = 4
+#: relevance search with fewer strict (AND) hits than this fills up from the OR of the terms
+MIN_STRICT_HITS = 10
 
 _LEX = re.compile(r'(-?)"([^"]*)"|(\S+)')
 _FILTER = re.compile(r"(?i)^(source|category|after|before):(.+)$")
@@ -55,6 +59,17 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         return not (self.groups or self.sources or self.categories or self.after or self.before)
 
+    def relaxed(self) -> ParsedQuery | None:
+        """The same query with its groups ORed instead of ANDed, or None when that is the same.
+
+        Relevance search falls back to it when the strict query finds too little: BM25 over the
+        OR ranks documents holding more (and rarer) query terms first.
+        """
+        if len(self.groups) < 2:
+            return None
+        merged = tuple(dict.fromkeys(term for group in self.groups for term in group))
+        return replace(self, groups=(merged,))
+
     @property
     def highlight_terms(self) -> frozenset[str]:
         """Analysed terms a snippet should mark (never the excluded ones)."""
@@ -75,15 +90,15 @@ def parse_query(text: str, analyzer: Analyzer | None = None) -> ParsedQuery:
     before: date | None = None
     pending_or = False
 
-    def add(term: Term | None) -> None:
+    def add(*terms: Term | None) -> None:
         nonlocal pending_or
-        if term is None:
+        alts = [t for t in dict.fromkeys(terms) if t is not None]
+        if not alts:
             return
         if pending_or and groups:
-            if term not in groups[-1]:
-                groups[-1].append(term)
-        elif [term] not in groups:
-            groups.append([term])
+            groups[-1].extend(t for t in alts if t not in groups[-1])
+        elif alts not in groups:
+            groups.append(alts)
         pending_or = False
 
     for match in _LEX.finditer(text_for_lex):
@@ -101,9 +116,7 @@ def parse_query(text: str, analyzer: Analyzer | None = None) -> ParsedQuery:
             pending_or = bool(groups)
             continue
         if word.startswith("-") and len(word) > 1 and word[1] != "-":
-            term = _term(analyzer, word[1:])
-            if term:
-                excluded.append(term)
+            excluded.extend(t for t in _word_terms(analyzer, word[1:]) if t and t not in excluded)
             pending_or = False
             continue
         flt = _FILTER.match(word)
@@ -120,7 +133,7 @@ def parse_query(text: str, analyzer: Analyzer | None = None) -> ParsedQuery:
             elif value:
                 (sources if key == "source" else categories).append(value)
                 continue
-        add(_term(analyzer, word))
+        add(*_word_terms(analyzer, word))
     return ParsedQuery(
         text=text,
         groups=tuple(tuple(g) for g in groups[:MAX_CLAUSES]),
@@ -135,6 +148,14 @@ def parse_query(text: str, analyzer: Analyzer | None = None) -> ParsedQuery:
 def _term(analyzer: Analyzer, text: str) -> Term | None:
     terms = analyzer.analyze(text)
     return Term(tuple(terms[:MAX_CLAUSES])) if terms else None
+
+
+def _word_terms(analyzer: Analyzer, word: str) -> list[Term | None]:
+    """A typed word as alternatives: its analysis and the other index terms it may have."""
+    own = _term(analyzer, word)
+    if own is None or own.is_phrase:
+        return [own]
+    return [Term((t,)) for t in analyzer.variants(word)[:MAX_VARIANTS]]
 
 
 def _parse_date(value: str) -> date | None:

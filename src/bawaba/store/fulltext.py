@@ -18,7 +18,6 @@ from typing import Any, Literal
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Select,
     Text,
     and_,
     cast,
@@ -32,7 +31,7 @@ from sqlalchemy import (
 )
 
 from bawaba.models import Article
-from bawaba.search.query import ParsedQuery, fts5_match, pg_tsquery
+from bawaba.search.query import MIN_STRICT_HITS, ParsedQuery, fts5_match, pg_tsquery
 from bawaba.store.schema import articles, sources
 from bawaba.text.analyzer import Analyzer, default_analyzer
 
@@ -46,6 +45,12 @@ MAX_BODY_CHARS = 200_000
 RECENCY_BOOST = 0.15
 RECENCY_HALF_LIFE_DAYS = 30.0
 
+#: totals are counted up to this many matches ("1000+" beyond): exact counts cost O(matches)
+TOTAL_CAP = 1000
+#: FTS5 candidate pool per relevance query, grown x4 up to POOL_MAX when filters reject many
+POOL_MIN = 50
+POOL_MAX = 4000
+
 Sort = Literal["relevance", "date"]
 
 _fts = table(SQLITE_TABLE, column("rowid"), column("title"), column("body"))
@@ -56,6 +61,15 @@ _pg = table(PG_TABLE, column("article_id"), column("tsv"))
 class Hit:
     article_id: int
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Hits:
+    """One page of hits; ``total`` counts matches up to ``TOTAL_CAP`` (``exact`` False beyond)."""
+
+    hits: list[Hit]
+    total: int
+    exact: bool = True
 
 
 # -- schema ------------------------------------------------------------------------------------
@@ -182,8 +196,85 @@ def recency_factor(when: datetime | None, now: datetime) -> float:
     """1 + a bonus that halves every ``RECENCY_HALF_LIFE_DAYS``."""
     if when is None:
         return 1.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
     age_days = max(0.0, (now - when).total_seconds() / 86_400)
     return 1.0 + RECENCY_BOOST * math.pow(0.5, age_days / RECENCY_HALF_LIFE_DAYS)
+
+
+def _count(conn: Connection, source: Any, conds: list[ColumnElement[bool]]) -> tuple[int, bool]:
+    """(matches, exact): counting stops after ``TOTAL_CAP`` rows, so totals cost O(cap)."""
+    capped = select(literal(1)).select_from(source).where(and_(*conds)).limit(TOTAL_CAP + 1).subquery()
+    n = int(conn.execute(select(func.count()).select_from(capped)).scalar_one())
+    return min(n, TOTAL_CAP), n <= TOTAL_CAP
+
+
+def _fts5_top(
+    conn: Connection, query: ParsedQuery, conds: list[ColumnElement[bool]], depth: int
+) -> tuple[list[tuple[int, float, datetime | None]], bool]:
+    """The best ``depth`` matches as (id, text score, sort_at), and whether that is all of them.
+
+    FTS5 answers ``ORDER BY rank LIMIT n`` inside the index; the articles table is read only for
+    those candidates (filters, dates), with the pool growing until enough pass the filters.
+    """
+    expr = fts5_match(query)
+    pool = max(POOL_MIN, 2 * depth)
+    while True:
+        rows = conn.execute(
+            text(f"SELECT rowid, rank FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH :q ORDER BY rank LIMIT :n"),
+            {"q": expr, "n": pool},
+        ).all()
+        exhausted = len(rows) < pool
+        meta: dict[int, datetime | None] = {}
+        ids = [int(r[0]) for r in rows]
+        for i in range(0, len(ids), 5000):
+            chunk = ids[i : i + 5000]
+            meta.update(
+                (int(r[0]), r[1])
+                for r in conn.execute(
+                    select(articles.c.id, articles.c.sort_at).where(articles.c.id.in_(chunk), *conds)
+                )
+            )
+        kept = [(int(r[0]), -float(r[1]), meta[int(r[0])]) for r in rows if int(r[0]) in meta]
+        if exhausted or len(kept) >= depth or pool >= POOL_MAX:
+            break
+        pool *= 4
+    if not exhausted and len(kept) < depth:
+        # very selective filters: let the engine join every match instead of growing the pool
+        source, score, cond = _matching(conn, query)
+        stmt = select(articles.c.id, score, articles.c.sort_at).select_from(source)
+        stmt = stmt.where(cond, *conds).order_by(score.desc(), articles.c.id).limit(depth)
+        kept = [(int(r[0]), float(r[1]), r[2]) for r in conn.execute(stmt)]
+    return kept, exhausted
+
+
+def _top(
+    conn: Connection, query: ParsedQuery, conds: list[ColumnElement[bool]], depth: int
+) -> tuple[list[tuple[int, float, datetime | None]], bool]:
+    if conn.dialect.name == "sqlite":
+        return _fts5_top(conn, query, conds, depth)
+    source, score, cond = _matching(conn, query)
+    stmt = select(articles.c.id, score, articles.c.sort_at).select_from(source).where(cond, *conds)
+    rows = conn.execute(stmt.order_by(score.desc(), articles.c.id).limit(depth + 1)).all()
+    return [(int(r[0]), float(r[1]), r[2]) for r in rows[:depth]], len(rows) <= depth
+
+
+def _relevance(
+    conn: Connection, query: ParsedQuery, conds: list[ColumnElement[bool]], depth: int, now: datetime
+) -> tuple[list[Hit], int, bool]:
+    """Hits ranked by text score x recency prior, with the (capped) number of matches."""
+    # the prior is at most (1 + RECENCY_BOOST), so reranking a pool 3x the page depth keeps
+    # pages stable in practice
+    rows, exhausted = _top(conn, query, conds, max(POOL_MIN, 3 * depth))
+    hits = sorted(
+        (Hit(i, score * recency_factor(when, now)) for i, score, when in rows),
+        key=lambda h: (-h.score, h.article_id),
+    )
+    if exhausted:
+        return hits, len(hits), True
+    source, _, cond = _matching(conn, query)
+    total, exact = _count(conn, source, [*conds, cond])
+    return hits, total, exact
 
 
 def search(
@@ -195,45 +286,46 @@ def search(
     sort: Sort = "relevance",
     now: datetime | None = None,
     exclude_ids: tuple[int, ...] = (),
-) -> tuple[list[Hit], int]:
-    """One page of hits and the total count. A query without terms lists its filters by date."""
+    relax: bool = True,
+) -> Hits:
+    """One page of hits and the match count. A query without terms lists its filters by date.
+
+    Relevance is AND-first: when the strict query has fewer than ``MIN_STRICT_HITS`` matches
+    (and ``relax``), the OR of its terms ranked by BM25 fills the list after the strict hits.
+    """
     now = now or datetime.now(UTC)
     conds = _filters(query)
     if exclude_ids:
         conds.append(articles.c.id.not_in(exclude_ids))
     if not query.has_terms:
         if query.is_empty:
-            return [], 0
-        stmt: Select[Any] = select(articles.c.id, literal(0.0)).where(and_(*conds))
-        total = conn.execute(select(func.count()).select_from(articles).where(and_(*conds))).scalar_one()
+            return Hits([], 0)
+        total, exact = _count(conn, articles, conds)
+        rows = conn.execute(
+            select(articles.c.id)
+            .where(and_(*conds))
+            .order_by(articles.c.sort_at.desc(), articles.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return Hits([Hit(int(r[0]), 0.0) for r in rows], total, exact)
+    if sort == "date":
+        source, score, cond = _matching(conn, query)
+        total, exact = _count(conn, source, [*conds, cond])
+        if not total or offset >= total:
+            return Hits([], total, exact)
+        stmt = select(articles.c.id, score).select_from(source).where(cond, *conds)
         rows = conn.execute(
             stmt.order_by(articles.c.sort_at.desc(), articles.c.id.desc()).limit(limit).offset(offset)
         ).all()
-        return [Hit(int(r[0]), 0.0) for r in rows], int(total)
-    source, score, cond = _matching(conn, query)
-    conds.append(cond)
-    total = conn.execute(select(func.count()).select_from(source).where(and_(*conds))).scalar_one()
-    if not total or offset >= total:
-        return [], int(total)
-    base = (
-        select(articles.c.id, score.label("score"), articles.c.sort_at)
-        .select_from(source)
-        .where(and_(*conds))
-    )
-    if sort == "date":
-        rows = conn.execute(
-            base.order_by(articles.c.sort_at.desc(), articles.c.id.desc()).limit(limit).offset(offset)
-        ).all()
-        return [Hit(int(r[0]), float(r[1])) for r in rows], int(total)
-    # rerank a pool of the best text matches with the recency prior; the prior is at most
-    # (1 + RECENCY_BOOST), so a pool 3x the page depth keeps pages stable in practice
-    pool = max(50, 3 * (offset + limit))
-    rows = conn.execute(base.order_by(score.desc(), articles.c.id).limit(pool)).all()
-    ranked = sorted(
-        (Hit(int(r[0]), float(r[1]) * recency_factor(r[2], now)) for r in rows),
-        key=lambda h: (-h.score, h.article_id),
-    )
-    return ranked[offset : offset + limit], int(total)
+        return Hits([Hit(int(r[0]), float(r[1])) for r in rows], total, exact)
+    hits, total, exact = _relevance(conn, query, conds, offset + limit, now)
+    relaxed = query.relaxed() if relax and total < MIN_STRICT_HITS else None
+    if relaxed is not None:
+        strict = {h.article_id for h in hits}
+        more, total, exact = _relevance(conn, relaxed, conds, offset + limit, now)
+        hits += [h for h in more if h.article_id not in strict]
+    return Hits(hits[offset : offset + limit], total, exact)
 
 
 def iter_index_terms(conn: Connection, article_id: int) -> Iterator[str]:

@@ -15,8 +15,11 @@ from importlib import resources
 from bawaba.text import stem
 from bawaba.text.normalize import normalize
 
-#: letters and digits of any script; underscore and punctuation separate tokens
-_TOKEN = re.compile(r"[^\W_]+")
+#: a raw word: letters and digits of any script plus the harakat and tatweel readers put inside
+#: words, so one regex pass over the unnormalised text finds the units the cache is keyed on
+_RAW_TOKEN = re.compile(r"(?:[^\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed])+")
+#: over normalised text: a run of letters or a run of digits, so بـ20 and و2019 give the number
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
 #: longer runs are junk (URLs without separators, base64); they are cut, not dropped
 MAX_TOKEN_CHARS = 40
 
@@ -42,9 +45,10 @@ def tokenize(text: str) -> list[str]:
 
 
 class Analyzer:
-    """A tokeniser + stop list + stemmer with a bounded per-instance stem cache.
+    """A tokeniser + stop list + stemmer behind one bounded cache of raw word -> index terms.
 
-    News vocabulary is Zipfian, so a dict cache answers nearly every token after warm-up; when it
+    News vocabulary is Zipfian, so after warm-up nearly every raw word (harakat and all) is a
+    dict hit and normalisation, the stop list and the stemmer run only on misses. When the cache
     reaches ``cache_size`` entries it is emptied (cheaper than LRU bookkeeping per token).
     """
 
@@ -53,45 +57,72 @@ class Analyzer:
         stemmer: str = DEFAULT_STEMMER,
         *,
         use_stopwords: bool = True,
+        expand: bool = True,
         cache_size: int = 200_000,
     ) -> None:
         if stemmer not in STEMMERS:
             raise ValueError(f"unknown stemmer {stemmer!r}; choose from {sorted(STEMMERS)}")
-        self.name = stemmer if use_stopwords else f"{stemmer}-nostop"
+        self.name = stemmer + ("" if use_stopwords else "-nostop") + ("" if expand else "-noexp")
+        self._expand = expand
         self._stem = STEMMERS[stemmer]()
         self._stop = stopwords() if use_stopwords else frozenset()
-        self._cache: dict[str, str] = {}
+        self._cache: dict[str, tuple[str, ...]] = {}
         self._cache_size = cache_size
+        self._variant_cache: dict[str, tuple[str, ...]] = {}
 
     def term(self, token: str) -> str:
         """The index term of one normalised token, or "" for a stop word."""
-        cached = self._cache.get(token)
-        if cached is not None:
-            return cached
         if token in self._stop or (len(token) == 1 and not token.isdigit()):
-            result = ""
-        else:
-            result = self._stem(token) or token
-            if result in self._stop:  # فحول, وعليه: a particle glued to a stop word
-                result = ""
+            return ""
+        result = self._stem(token) or token
+        return "" if result in self._stop else result  # فحول, وعليه: a particle glued to a stop word
+
+    def _miss(self, raw: str) -> tuple[str, ...]:
+        terms = tuple(
+            t for t in (self.term(tok[:MAX_TOKEN_CHARS]) for tok in _TOKEN.findall(normalize(raw))) if t
+        )
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
-        self._cache[token] = result
-        return result
+        self._cache[raw] = terms
+        return terms
 
     def analyze(self, text: str) -> list[str]:
         """Index terms of ``text`` in order; never raises on any string."""
         get = self._cache.get
+        miss = self._miss
         out: list[str] = []
-        append = out.append
-        for raw in _TOKEN.findall(normalize(text)):
-            token = raw[:MAX_TOKEN_CHARS]
-            term = get(token)
-            if term is None:
-                term = self.term(token)
-            if term:
-                append(term)
+        extend = out.extend
+        for raw in _RAW_TOKEN.findall(text):
+            terms = get(raw)
+            extend(miss(raw) if terms is None else terms)
         return out
+
+    def variants(self, word: str) -> tuple[str, ...]:
+        """Every index term a document spelling of ``word`` may have, its own analysis first.
+
+        A leading و/ف/ب/ل/ك may be a particle or part of the word (بحرين, فساد, كويت), and the
+        stemmer must guess; queries OR these guesses so an over-stemmed word still finds its
+        document forms. Only the light stemmer has ambiguous particles; others give one term.
+        """
+        cached = self._variant_cache.get(word)
+        if cached is not None:
+            return cached
+        own = self.analyze(word)
+        if len(own) != 1:
+            return tuple(own)
+        out = dict.fromkeys(own)
+        tokens = _TOKEN.findall(normalize(word))
+        if self._expand and self._stem is stem.light and len(tokens) == 1 and tokens[0].isalpha():
+            for core in stem.light_cores(tokens[0][:MAX_TOKEN_CHARS]):
+                for form in (core,) if core.startswith(stem.ARTICLE_PREFIXES) else (core, "ال" + core):
+                    term = self.term(form)
+                    if term:
+                        out[term] = None
+        result = tuple(out)
+        if len(self._variant_cache) >= self._cache_size:
+            self._variant_cache.clear()
+        self._variant_cache[word] = result
+        return result
 
     def terms_with_tokens(self, text: str) -> Iterator[tuple[str, str]]:
         """(normalised token, term) pairs, stop words with an empty term; for highlighting."""

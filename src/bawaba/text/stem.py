@@ -16,7 +16,7 @@ _LIGHT10_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
 
 #: bawaba's variant: also a conjunction plus a preposition before the article, and lone
 #: prepositions before a long enough word (بمصر, لبيروت), measured in bench/search_quality.py
-_ARTICLE_PREFIXES = (
+ARTICLE_PREFIXES = (
     "وبال",
     "وكال",
     "وفال",
@@ -59,7 +59,7 @@ def light(word: str) -> str:
     """
     if not word.isalpha() or len(word) < 3:
         return word
-    for prefix in _ARTICLE_PREFIXES:
+    for prefix in ARTICLE_PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= 2:
             word = word[len(prefix) :]
             break
@@ -77,6 +77,23 @@ def light(word: str) -> str:
     if len(word) > 3 and word[-1] in "هي":
         word = word[:-1]
     return word
+
+
+#: particle runs that may precede a word, longest first (و/ف, then ب/ل/ك)
+_PARTICLE_RUNS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
+
+
+def light_cores(word: str) -> list[str]:
+    """``word`` and what remains after each article or particle run it may start with.
+
+    The analyzer stems each core bare and with ال to learn every index term a document spelling
+    of the same word can have; cores shorter than three letters are not words.
+    """
+    cores = [word]
+    for prefix in ARTICLE_PREFIXES + _PARTICLE_RUNS:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            cores.append(word[len(prefix) :])
+    return cores
 
 
 def identity(word: str) -> str:
