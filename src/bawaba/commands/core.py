@@ -74,7 +74,7 @@ def import_cmd(
     total = None if str(file) == "-" else sum(1 for _ in file.open("rb"))
     with opened_store() as store, stream, _progress(as_json) as progress:
         task = progress.add_task("importing", total=total)
-        enrich = build_enricher(store)
+        enrich = build_enricher(store, settings().story_window_h)
         report = import_jsonl(store, stream, enrich=enrich, on_line=lambda: progress.advance(task))
     summary = {
         "lines": report.lines,

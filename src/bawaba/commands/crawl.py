@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -16,6 +16,9 @@ from bawaba.commands.common import console, err_console, opened_store, print_jso
 from bawaba.config import Settings
 from bawaba.pipeline.run import CrawlReport
 from bawaba.store.base import Store
+
+if TYPE_CHECKING:
+    from bawaba.pipeline.enrich import Enricher
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +49,9 @@ def crawl_cmd(
         print_report(report)
 
 
-async def crawl_pass(store: Store, cfg: Settings, *, all_feeds: bool = False, quiet: bool = False) -> CrawlReport:
+async def crawl_pass(
+    store: Store, cfg: Settings, *, all_feeds: bool = False, quiet: bool = False, enrich: Enricher | None = None
+) -> CrawlReport:
     from bawaba.pipeline.enrich import build_enricher
     from bawaba.pipeline.fetch import Fetcher, FetchPolicy
     from bawaba.pipeline.run import Coordinator
@@ -75,7 +80,7 @@ async def crawl_pass(store: Store, cfg: Settings, *, all_feeds: bool = False, qu
                 min_poll_s=cfg.min_poll_s,
                 max_poll_s=cfg.max_poll_s,
                 max_feed_entries=cfg.max_feed_entries,
-                enrich=build_enricher(store),
+                enrich=enrich or build_enricher(store, cfg.story_window_h),
                 progress=tick,
             )
             return await coordinator.crawl_once(all_feeds=all_feeds)
@@ -83,12 +88,15 @@ async def crawl_pass(store: Store, cfg: Settings, *, all_feeds: bool = False, qu
 
 async def crawl_forever(store: Store, cfg: Settings, *, quiet: bool = False) -> None:
     """Poll feeds as they fall due until SIGINT/SIGTERM; a pass in progress finishes its article."""
+    from bawaba.pipeline.enrich import build_enricher
+
+    enrich = build_enricher(store, cfg.story_window_h)  # model and story state loaded once
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     while not stop.is_set():
-        report = await crawl_pass(store, cfg, quiet=quiet)
+        report = await crawl_pass(store, cfg, quiet=quiet, enrich=enrich)
         if not quiet and report.sources:
             print_report(report)
         now = datetime.now(UTC)

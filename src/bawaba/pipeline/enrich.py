@@ -27,12 +27,14 @@ class Enricher:
             section=article.section,
             url=article.url,
             overrides=source.section_map,
-            default=source.default_category,
             model=self.model,
         )
+        category = result.category
+        if category == "misc" and source.default_category:
+            category = source.default_category  # the source's own word beats "we don't know"
         classified = replace(
             article,
-            category=article.category or result.category,
+            category=article.category or category,
             category_confidence=result.confidence,
             region=result.region,
         )
