@@ -144,9 +144,7 @@ def main() -> None:
     }
     _score_group("authored pages + obfuscated copies", methods, _cases(PAGES, obfuscate=True))
     _score_group("held-out templates (never tuned on)", methods, _cases(HELDOUT, obfuscate=False))
-    _score_group(
-        "held-out templates, obfuscated class/id", methods, _cases(HELDOUT, obfuscate=True)[1::2]
-    )
+    _score_group("held-out templates, obfuscated class/id", methods, _cases(HELDOUT, obfuscate=True)[1::2])
     print("\nchrome = pages with at least one chrome phrase left (tests/extract/checks.py)")
 
 

@@ -44,6 +44,12 @@ _WORD_SPLIT = re.compile(r"[\s_\-:./]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SENTENCE_END = re.compile(r"[.!?؟!…]\s*[»\"')]?$")
 _STRUCTURAL = frozenset({"html", "body", "main", "article"})
+#: a count after a section heading: "(4)", "[12]", "4"
+_COUNT_SUFFIX = re.compile(r"\s*[(\[]?\s*\d+\s*[)\]]?\s*[:：]?$")
+#: paragraph characters before a counted heading that make it a section heading, not a counter
+_COUNTED_HEADING_AFTER = 400
+_TEASER_TAGS = frozenset({"div", "li", "article", "section"})
+_TEASER_MAX_CHARS = 320
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +177,29 @@ def unwrap_layout_tables(root: Any) -> int:
     return len(tables)
 
 
+def truncates(folded: str, rules: CleanupRules, text_before: int, text_total: int) -> bool:
+    """Whether a folded heading ends the article: a truncate rule matches it as it is, or with
+    its trailing count removed when a good part of the page's text comes before it (a comments
+    heading with a count after the article, not a comment counter under the headline; the
+    comments themselves may outweigh the article, so "half the page" alone is too strict)."""
+    if _any(rules.truncate, folded):
+        return True
+    bare = _COUNT_SUFFIX.sub("", folded)
+    late = text_before >= min(text_total / 2, _COUNTED_HEADING_AFTER)
+    return bare != folded and late and _any(rules.truncate, bare) is not None
+
+
+def _text_before(root: Any) -> dict[Any, int]:
+    """Paragraph characters that precede each element in document order."""
+    seen = 0
+    before: dict[Any, int] = {}
+    for el in root.iter():
+        before[el] = seen
+        if el.tag == "p":
+            seen += len(el.text_content())
+    return before
+
+
 def _trailing_sections(root: Any, rules: CleanupRules, total: int) -> list[Any]:
     """Sections opened by a "reader comments" / "tags" heading, found by their words, not markup.
 
@@ -178,12 +207,13 @@ def _trailing_sections(root: Any, rules: CleanupRules, total: int) -> list[Any]:
     section; without one, the heading and the siblings after it go.
     """
     found: list[Any] = []
+    before = _text_before(root)
     for el in root.iter("h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "legend"):
         text = el.text_content()
         if not text or len(text) > 60 or (any(True for _ in el.iter("p", "li", "ul")) and el.tag == "div"):
             continue
         folded = normalize(text).strip()
-        if not any(rule.matches(folded) for rule in rules.truncate):
+        if not truncates(folded, rules, before.get(el, 0), total):
             continue
         section = el
         parent = el.getparent()
@@ -196,6 +226,42 @@ def _trailing_sections(root: Any, rules: CleanupRules, total: int) -> list[Any]:
             found.extend([el, *el.itersiblings()])
         else:
             found.append(section)
+    return found
+
+
+def _linked_headline(item: Any) -> bool:
+    """Whether ``item`` holds a heading that is all link text: a teaser's headline."""
+    for head in item.iter("h2", "h3", "h4", "h5", "h6"):
+        text = len(head.text_content().strip())
+        linked = sum(len(a.text_content().strip()) for a in head.iter("a"))
+        if text >= 15 and linked >= 0.8 * text:
+            return True
+    return False
+
+
+def _teaser_items(root: Any) -> list[Any]:
+    """Repeated "linked headline + short summary" items: a list of other stories, by structure.
+
+    Sidebars and "from the same section" lists that carry a summary under each headline look
+    like article paragraphs to an extractor; two or more sibling items each made of a heading
+    that is all link and under ~320 characters of other text are that list, whatever their
+    class names. An article body never repeats linked headings over its own paragraphs.
+    """
+    found: list[Any] = []
+    for parent in root.iter("div", "section", "ul", "ol", "aside"):
+        items = []
+        for child in parent:
+            if not isinstance(child.tag, str) or child.tag not in _TEASER_TAGS:
+                continue
+            if not _linked_headline(child):
+                continue
+            unlinked = len(child.text_content().strip()) - sum(
+                len(a.text_content().strip()) for a in child.iter("a")
+            )
+            if unlinked <= _TEASER_MAX_CHARS:
+                items.append(child)
+        if len(items) >= 2:
+            found.extend(items)
     return found
 
 
@@ -235,6 +301,7 @@ def preclean_tree(root: Any, rules: CleanupRules | None = None) -> int:
             if chars * 2 <= total or chars < 200:
                 doomed.append(el)
     doomed.extend(_trailing_sections(root, rules, total))
+    doomed.extend(_teaser_items(root))
     removed = 0
     for el in doomed:
         parent = el.getparent()
@@ -271,7 +338,10 @@ def clean_blocks(blocks: Sequence[Block], rules: CleanupRules | None = None) -> 
     rules = rules or default_rules()
     out: list[Block] = []
     in_block = False
+    total = sum(len(b.text) for b in blocks)
+    before = 0
     for block in blocks:
+        before += len(block.text)
         if block.kind == "img":
             out.append(block)
             continue
@@ -279,7 +349,7 @@ def clean_blocks(blocks: Sequence[Block], rules: CleanupRules | None = None) -> 
         if not folded:
             continue
         kept_text = any(b.kind != "img" for b in out)
-        if kept_text and _any(rules.truncate, folded):
+        if kept_text and truncates(folded, rules, before - len(block.text), total):
             break
         if _any(rules.block, folded):
             in_block = True

@@ -39,6 +39,14 @@ _MAX_IMAGES = 40
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _LATIN = re.compile("[A-Za-z]")
+#: languages written in Arabic script: a page declaring one of them keeps its declaration
+_ARABIC_SCRIPT_LANGS = frozenset({"ar", "fa", "ur", "ps", "ckb", "ku", "sd", "ug", "arz", "ary"})
+_IMG_TAGS = ("img", "amp-img")
+#: "٣ من ١٠", "3/10", "(صورة 2 من 7)" at either end of a caption: gallery chrome, not caption
+_EDGE_COUNTER = re.compile(
+    r"^\s*[(\[]?\s*(صورة\s*)?[\d\u0660-\u0669]{1,3}\s*(/|من|of)\s*[\d\u0660-\u0669]{1,3}\s*[)\]]?\s*[-–|:]?\s*"
+    r"|\s*[-–|:]?\s*[(\[]?\s*[\d\u0660-\u0669]{1,3}\s*(/|من|of)\s*[\d\u0660-\u0669]{1,3}\s*[)\]]?\s*$"
+)
 _IMG_NOISE = frozenset(
     {
         "logo",
@@ -241,8 +249,9 @@ def _caption(img: Any) -> str | None:
     for anc in list(img.iterancestors())[:3]:
         if anc.tag == "figure":
             cap = next(anc.iter("figcaption"), None)
-            if cap is not None and squash(cap.text_content()):
-                return squash(cap.text_content())
+            cap_text = squash(_EDGE_COUNTER.sub("", squash(cap.text_content()))) if cap is not None else ""
+            if cap_text:
+                return cap_text
     parent = img.getparent()
     holders = [parent] if parent is not None else []
     if parent is not None and parent.tag == "a" and parent.getparent() is not None:
@@ -251,7 +260,7 @@ def _caption(img: Any) -> str | None:
         for holder in holders:
             children = [el for el in holder if isinstance(el.tag, str)]
             for el in children:
-                if el is img or el.tag in {"img", "a", "script"}:
+                if el is img or el.tag in {"img", "amp-img", "a", "script"}:
                     continue
                 marked = el.tag == "figcaption" or bool(
                     set(class_words(el.get("class") or "")) & _CAPTION_WORDS
@@ -260,7 +269,7 @@ def _caption(img: Any) -> str | None:
                     continue
                 if not strict and (len(children) > 4 or el.tag not in {"p", "span", "div"}):
                     continue
-                text = squash(el.text_content())
+                text = squash(_EDGE_COUNTER.sub("", squash(el.text_content())))
                 if text and len(text) <= (300 if marked else 150) and not _COUNTER.fullmatch(text):
                     return text
     alt = squash(img.get("alt") or img.get("title"))
@@ -299,11 +308,27 @@ def _article_region(tree: Any, blocks: list[Block], title: str | None) -> Any:
     return region if region is not None else (body if body is not None else tree)
 
 
+def _teaser_thumbnail(img: Any, base: str) -> bool:
+    """An image inside a link to another page that also carries a headline: a related-story card.
+
+    Its picture belongs to the other story; an image linked to its own full-size file stays.
+    """
+    for anc in list(img.iterancestors())[:3]:
+        if anc.tag != "a":
+            continue
+        href = absolute_url(anc.get("href"), base) or ""
+        target = urlsplit(href).path.lower()
+        if not href or target.endswith((".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")):
+            return False
+        return len(squash(anc.text_content())) >= 15
+    return False
+
+
 def _collect_images(region: Any, base: str, extra: Iterable[str]) -> list[Image]:
     images: dict[str, Image] = {}
-    for img in region.iter("img"):
+    for img in region.iter(*_IMG_TAGS):
         src = _img_src(img, base)
-        if not src or src in images or _noise_image(img, src):
+        if not src or src in images or _noise_image(img, src) or _teaser_thumbnail(img, base):
             continue
         width = img.get("width")
         height = img.get("height")
@@ -324,20 +349,15 @@ def _collect_images(region: Any, base: str, extra: Iterable[str]) -> list[Image]
 # --- assembly -----------------------------------------------------------------------------------
 
 
-def _render_html(blocks: list[Block], images: dict[str, Image]) -> str:
-    parts = []
-    for block in blocks:
-        if block.kind == "img":
-            image = images.get(block.html) or Image(src=block.html)
-            cap = image.caption or ""
-            parts.append(
-                f'<figure><img src="{html_lib.escape(image.src)}" alt="{html_lib.escape(cap)}">'
-                + (f"<figcaption>{html_lib.escape(cap, quote=False)}</figcaption>" if cap else "")
-                + "</figure>"
-            )
-        else:
-            parts.append(block.html)
-    return sanitize_html("\n".join(parts))
+def _render_html(blocks: list[Block]) -> str:
+    """The sanitised body without its pictures.
+
+    Every picture of the body is already in ``Extracted.images`` (in page order, with its
+    caption), which the portal shows as the article's gallery; keeping ``<figure>``s here too
+    showed each picture twice (measured on the saved pages: every body image was also in
+    ``images``).
+    """
+    return sanitize_html("\n".join(b.html for b in blocks if b.kind != "img"))
 
 
 def _merge_lists(html: str) -> str:
@@ -345,13 +365,19 @@ def _merge_lists(html: str) -> str:
 
 
 def _language(meta: PageMeta, text: str) -> str | None:
-    if meta.language:
-        return meta.language
+    """The page's declared language when the body's script agrees with it, else the script's.
+
+    Maghrebi and Gulf sites often serve an Arabic article in a French or English page shell
+    (``<html lang="fr">``); the article's language is what the body is written in.
+    """
     arabic = len(_ARABIC.findall(text))
     latin = len(_LATIN.findall(text))
     if arabic + latin == 0:
-        return None
-    return "ar" if arabic >= latin else None
+        return meta.language
+    declared_arabic_script = meta.language in _ARABIC_SCRIPT_LANGS
+    if arabic >= latin:
+        return meta.language if declared_arabic_script else "ar"
+    return None if declared_arabic_script else meta.language
 
 
 def _looks_like_index(tree: Any, blocks: list[Block]) -> bool:
@@ -414,14 +440,13 @@ def extract_article(
     if not title:
         title = squash(body.split("\n", 1)[0])[:120]
 
-    by_src = {i.src: i for i in images}
     lead = meta.lead_image or (images[0].src if images else None)
     return Extracted(
         url=url,
         canonical_url=meta.canonical_url or url,
         title=unicodedata.normalize("NFC", title),
         text=body,
-        html=_merge_lists(_render_html(blocks, by_src)),
+        html=_merge_lists(_render_html(blocks)),
         author=meta.author,
         published_at=meta.published_at,
         lead_image=lead,

@@ -131,14 +131,21 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {str(k).lower() for k in kinds if k}
 
 
-def _names(value: Any) -> list[str]:
-    """Names out of a JSON-LD value that may be a string, an object or a list of either."""
+def _names(value: Any, ids: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Names out of a JSON-LD value that may be a string, an object or a list of either.
+
+    An object that is only a reference (``{"@id": ...}``, the usual shape inside an ``@graph``)
+    is looked up in ``ids`` so the name of the node it points at is used, not its id URL.
+    """
     items = value if isinstance(value, list) else [value]
     out = []
     for item in items:
         if isinstance(item, str):
             out.append(item)
         elif isinstance(item, dict):
+            ref = item.get("@id")
+            if ids and isinstance(ref, str) and not item.get("name") and ref in ids:
+                item = ids[ref]
             name = item.get("name") or item.get("url") or item.get("@id")
             if isinstance(name, str):
                 out.append(name)
@@ -297,6 +304,7 @@ def read_metadata(tree: Any, url: str, now: datetime | None = None) -> PageMeta:
     ld = list(_jsonld_objects(tree))
     article_ld = next((o for o in ld if _types(o) & (_ARTICLE_TYPES - {"webpage"})), None)
     page_ld = article_ld or next((o for o in ld if "webpage" in _types(o)), {})
+    ids = {o["@id"]: o for o in ld if isinstance(o.get("@id"), str) and len(o) > 1}
 
     def first(*keys: str) -> str | None:
         for key in keys:
@@ -305,7 +313,7 @@ def read_metadata(tree: Any, url: str, now: datetime | None = None) -> PageMeta:
         return None
 
     site_names = [first("og:site_name"), first("application-name"), first("twitter:site")]
-    site_names += _names(page_ld.get("publisher"))
+    site_names += _names(page_ld.get("publisher"), ids)
     h1 = _first_text(tree, "h1")
     headline = page_ld.get("headline") if isinstance(page_ld.get("headline"), str) else None
     raw_title = first("og:title", "twitter:title") or headline or h1 or _first_text(tree, "title")
@@ -324,7 +332,8 @@ def read_metadata(tree: Any, url: str, now: datetime | None = None) -> PageMeta:
     authors = [a for a in (first("author"), first("article:author"), first("dc.creator")) if a]
     authors = [a for a in authors if not a.startswith(("http://", "https://"))]
     author = authors[0] if authors else None
-    author = author or next(iter(_names(page_ld.get("author"))), None) or _byline(tree)
+    ld_authors = [a for a in _names(page_ld.get("author"), ids) if not a.startswith(("http://", "https://"))]
+    author = author or next(iter(ld_authors), None) or _byline(tree)
 
     published = None
     for candidate in (
