@@ -23,12 +23,15 @@ def serve_app(app: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> None:
 
 def app_from_env() -> FastAPI:
     """An app over ``BAWABA_DATABASE_URL``: the factory uvicorn's worker processes import
-    (``uvicorn --factory bawaba.commands.web:app_from_env``), since a live app cannot be forked."""
+    (``uvicorn --factory bawaba.commands.web:app_from_env``), since a live app cannot be forked.
+
+    Workers do not migrate (they would race each other); whoever starts them migrates first.
+    """
     from bawaba.store import open_store
     from bawaba.web.app import create_app
 
     current = settings()
-    return create_app(open_store(current.database_url), current)
+    return create_app(open_store(current.database_url, migrate=False), current)
 
 
 def serve_cmd(
@@ -48,6 +51,8 @@ def serve_cmd(
 
         if db:
             os.environ["BAWABA_DATABASE_URL"] = db
+        with opened_store(db or current.database_url):
+            pass  # migrate once, before the workers open the store without migrating
         console.print(f"serving {current.site_name} on http://{host}:{port}/ with {workers} workers")
         uvicorn.run(
             "bawaba.commands.web:app_from_env",
