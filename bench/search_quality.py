@@ -25,11 +25,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from bawaba.search.query import MIN_STRICT_HITS, fts5_match, parse_query
+from bawaba.store.fulltext import TITLE_WEIGHT
 from bawaba.text.analyzer import STEMMERS, Analyzer, stopwords
 from bawaba.text.normalize import normalize
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/news-categories/news_categories_dev.jsonl"
-TITLE_WEIGHT = 3.0
 HARAKAT = "\u064e\u064f\u0650\u0651\u0652\u064b"
 PARTICLES = ("و", "ب", "ل", "ف", "ك")
 INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")

@@ -211,3 +211,24 @@ def test_cli_json(store: SqlStore, store_url: str, monkeypatch: pytest.MonkeyPat
     assert first["source"] == "delta" and "<mark>" in first["snippet"]
     text_out = CliRunner().invoke(app, ["search", "الزمالك"])
     assert text_out.exit_code == 0 and "الزمالك" in text_out.output
+
+
+def test_relevance_falls_back_to_or_after_strict_hits(store: SqlStore) -> None:
+    # no article holds both words: strict AND finds nothing, the OR ranks each holder
+    found = keys(store, "الزمالك الموازنة")
+    assert set(found) == {"match", "match2", "budget"}
+    # the strict hit comes first, OR-only hits after it
+    assert keys(store, "الزمالك الإسماعيلي الموازنة")[0] == "match2"
+    # date order stays strict
+    assert keys(store, "الزمالك الموازنة", sort="date") == []
+
+
+def test_totals_are_capped_and_labelled(store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fulltext, "TOTAL_CAP", 1)
+    monkeypatch.setattr(fulltext, "POOL_MIN", 1)
+    monkeypatch.setattr(fulltext, "POOL_MAX", 1)
+    results = search_articles(store, "القاهرة", limit=1, now=NOW)
+    assert (results.total, results.exact_total, results.total_label) == (1, False, "1+")
+    assert results.next_offset == 1
+    exact = search_articles(store, "الموسيقى", now=NOW)
+    assert (exact.total, exact.total_label, exact.next_offset) == (1, "1", None)

@@ -94,3 +94,22 @@ def test_every_variant_never_crashes_and_yields_words(text: str) -> None:
 @settings(max_examples=300)
 def test_analysis_stable_under_normalisation(text: str) -> None:
     assert analyze(normalize(text)) == analyze(text)
+
+
+def test_particles_before_digits_leave_the_number() -> None:
+    assert analyze("بـ20% و٢٠١٩ G7") == ["20", "2019", "7"]
+
+
+def test_cache_keys_on_raw_chunks_with_punctuation() -> None:
+    a = Analyzer()
+    assert a.analyze("«الأهرام»: غزة،") == a.analyze("الاهرام غزه")
+    assert "«الأهرام»:" in a._cache
+
+
+def test_variants_cover_particle_ambiguity() -> None:
+    a = Analyzer(expand=True)
+    # a bare بحرين and البحرين stem apart; the variants of each meet the other
+    assert a.analyze("البحرين")[0] in a.variants("بحرين")
+    assert a.analyze("بحرين")[0] in a.variants("البحرين")
+    assert a.variants("حكومة") == tuple(a.analyze("حكومة"))
+    assert Analyzer(expand=False).variants("بحرين") == tuple(a.analyze("بحرين"))

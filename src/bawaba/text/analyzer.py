@@ -15,9 +15,6 @@ from importlib import resources
 from bawaba.text import stem
 from bawaba.text.normalize import normalize
 
-#: a raw word: letters and digits of any script plus the harakat and tatweel readers put inside
-#: words, so one regex pass over the unnormalised text finds the units the cache is keyed on
-_RAW_TOKEN = re.compile(r"(?:[^\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed])+")
 #: over normalised text: a run of letters or a run of digits, so بـ20 and و2019 give the number
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
 #: longer runs are junk (URLs without separators, base64); they are cut, not dropped
@@ -30,6 +27,9 @@ STEMMERS: dict[str, Callable[[], Callable[[str], str]]] = {
     "snowball": stem.snowball,
 }
 DEFAULT_STEMMER = "light"
+#: query-time particle variants (``Analyzer.variants``): they lift strict-AND MRR@10 but not
+#: AND-then-OR relevance (bench/search_quality.py), and every variant is another posting list
+DEFAULT_EXPAND = False
 
 
 @functools.cache
@@ -92,7 +92,9 @@ class Analyzer:
         miss = self._miss
         out: list[str] = []
         extend = out.extend
-        for raw in _RAW_TOKEN.findall(text):
+        # whitespace-separated chunks ("«الأهرام»:" included) are the cache keys: str.split is
+        # several times faster than a Unicode regex, and punctuation repeats as much as words
+        for raw in text.split():
             terms = get(raw)
             extend(miss(raw) if terms is None else terms)
         return out
@@ -133,7 +135,7 @@ class Analyzer:
 @functools.cache
 def default_analyzer() -> Analyzer:
     """The analyser the index uses; one per process so its cache is shared by all callers."""
-    return Analyzer(DEFAULT_STEMMER)
+    return Analyzer(DEFAULT_STEMMER, expand=DEFAULT_EXPAND)
 
 
 def analyze(text: str) -> list[str]:
