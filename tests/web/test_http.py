@@ -140,3 +140,28 @@ def test_sources_map_follows_source_changes(portal: Portal) -> None:
     items = portal.client.get("/api/v1/articles", params={"limit": 1}).json()["items"]
     assert items[0]["source"] == "nile-post"
     assert "بريد النيل" in portal.client.get("/").text
+
+
+def test_concurrent_misses_render_once() -> None:
+    import threading
+
+    cache = PageCache(ttl_s=30)
+    renders: list[int] = []
+    gate = threading.Event()
+
+    def render() -> Rendered:
+        gate.wait(5)
+        renders.append(1)
+        return Rendered(b"page", "text/html")
+
+    results: list[bytes] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get_or_render("/hot", "v1", render).body))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    gate.set()
+    for thread in threads:
+        thread.join(10)
+    assert results == [b"page"] * 8 and len(renders) == 1

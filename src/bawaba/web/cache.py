@@ -47,6 +47,7 @@ class PageCache:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._token_seen: dict[str, datetime] = {}
         self._lock = threading.Lock()
+        self._rendering: dict[str, threading.Lock] = {}
         self.hits = 0
         self.misses = 0
 
@@ -70,6 +71,23 @@ class PageCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+    def get_or_render(self, key: str, token: str, render: Callable[[], Rendered]) -> Rendered:
+        """The cached value, else render it once: concurrent misses of one key wait for the
+        first renderer instead of all rendering (no stampede when a hot page expires)."""
+        value = self.get(key, token)
+        if value is not None:
+            return value
+        with self._lock:
+            if len(self._rendering) > 4 * self.max_entries:
+                self._rendering = {k: v for k, v in self._rendering.items() if v.locked()}
+            key_lock = self._rendering.setdefault(key, threading.Lock())
+        with key_lock:
+            value = self.get(key, token)
+            if value is None:
+                value = render()
+                self.put(key, token, value)
+        return value
 
     def token_time(self, token: str) -> datetime:
         """When this process first saw ``token``: the Last-Modified of everything under it."""
@@ -137,8 +155,5 @@ def cached_response(
         inm is None and ims is not None and _not_modified_since(ims, last_modified)
     ):
         return Response(status_code=304, headers=headers)
-    rendered = cache.get(key, token)
-    if rendered is None:
-        rendered = render()
-        cache.put(key, token, rendered)
+    rendered = cache.get_or_render(key, token, render)
     return Response(rendered.body, media_type=rendered.media_type, headers=headers)
