@@ -326,9 +326,13 @@ def _teaser_thumbnail(img: Any, base: str) -> bool:
 
 def _collect_images(region: Any, base: str, extra: Iterable[str]) -> list[Image]:
     images: dict[str, Image] = {}
+    rejected: set[str] = set()
     for img in region.iter(*_IMG_TAGS):
         src = _img_src(img, base)
-        if not src or src in images or _noise_image(img, src) or _teaser_thumbnail(img, base):
+        if not src or src in images:
+            continue
+        if _noise_image(img, src) or _teaser_thumbnail(img, base):
+            rejected.add(src)  # the extractor may have kept it: it stays out
             continue
         width = img.get("width")
         height = img.get("height")
@@ -341,7 +345,7 @@ def _collect_images(region: Any, base: str, extra: Iterable[str]) -> list[Image]
         if len(images) >= _MAX_IMAGES:
             break
     for src in extra:
-        if src not in images and len(images) < _MAX_IMAGES:
+        if src not in images and src not in rejected and len(images) < _MAX_IMAGES:
             images[src] = Image(src=src)
     return list(images.values())
 
@@ -428,7 +432,11 @@ def extract_article(
     images = _collect_images(region, url, (b.html for b in blocks if b.kind == "img"))
     captions = {squash(i.caption) for i in images if i.caption}
     heading = title or next((b.text for b in blocks if b.kind == "h"), None)
-    blocks = [b for b in blocks if b.kind == "img" or (b.text not in captions and b.text != heading)]
+    blocks = [
+        b
+        for b in blocks
+        if b.kind == "img" or (squash(_EDGE_COUNTER.sub("", b.text)) not in captions and b.text != heading)
+    ]
     blocks = clean_blocks(blocks)
 
     text_blocks = [b for b in blocks if b.kind != "img"]
