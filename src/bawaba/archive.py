@@ -190,6 +190,9 @@ def import_jsonl(
                 sources[article.source_id] = store.get_source(article.source_id)
             article = enrich(article, sources[article.source_id])
         result = store.upsert_article(article)
+        after_store = getattr(enrich, "after_store", None)
+        if after_store is not None:
+            after_store(result.id, article)
         if result.created:
             report.created += 1
         else:

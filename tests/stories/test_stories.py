@@ -33,8 +33,11 @@ def _ingest(store: SqlStore, tracker: StoryTracker, arts: list[GenArticle], key_
             ids[g.source] = int(store.add_source(Source(slug=g.source, name=g.source, homepage="")).id or 0)
         a = Article(url=g.url, canonical_url=g.url, source_id=ids[g.source], title=g.title, text=g.text,
                     published_at=g.published_at, first_seen=g.published_at + timedelta(hours=1))
-        key_of[store.upsert_article(tracker.assign(a)).id] = g
-    tracker.flush()
+        decided = tracker.assign(a)
+        stored = store.upsert_article(decided)
+        assert stored.created  # the tracker never stores on the caller's behalf
+        tracker.after_store(stored.id, decided)
+        key_of[stored.id] = g
 
 
 def _scores(store: SqlStore, key_of: dict[int, GenArticle]) -> tuple[float, float]:

@@ -1,51 +1,65 @@
 """Online story clustering: which live story a new article belongs to.
 
-An article is its title (weighted) plus the lead of its body, as analysed terms. Stories keep
-the summed term counts of their live members; a new article is scored against every story that
-shares one of its rarer terms by TF-IDF cosine, with IDF over the live window. Everything is
-computed from the live members only, so state rebuilt from the store after a restart scores
-exactly as the state that never stopped.
+An article is its title terms (weighted) plus the lead of its body, as analysed terms. A new
+article is compared by TF-IDF cosine with the live members that share one of its rarer terms
+(best-member linkage: a story is as close as its closest version, so big stories do not pull in
+everything), the cosine decayed by the time between the two (the versions of one event appear
+within hours; look-alike events days apart are different stories). IDF is over the live window
+and computed when scoring, from the members alone, so state rebuilt from the store after a
+restart scores exactly as the state that never stopped. Terms are small integer ids recycled when
+they leave the window, so weights are numpy gathers.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from bawaba.text.analyzer import analyze
+
+F64 = npt.NDArray[np.float64]
+I32 = npt.NDArray[np.int32]
 
 
 @dataclass(frozen=True, slots=True)
 class ClusterParams:
-    """Chosen by bench/stories.py."""
+    """Chosen by bench/stories.py (tuned on one corpus, reported on held-out ones)."""
 
-    #: least cosine for an article to join a story
+    #: least decayed cosine for an article to join a story
     threshold: float = 0.6
     #: title terms count this many times
     title_weight: int = 2
     #: analysed terms of the body taken as its lead
     lead_terms: int = 60
-    #: rarest terms of an article used to look up candidate stories
+    #: rarest terms of an article used to look up candidate members
     probe_terms: int = 12
-    #: most candidate stories scored per article
-    max_candidates: int = 40
+    #: most candidate members scored per article (most shared probe terms first)
+    max_candidates: int = 48
+    #: hours over which the cosine halves with the time between two articles
+    half_life_h: float = 24.0
 
 
-def story_terms(title: str, text: str, params: ClusterParams) -> Counter[str]:
-    """Term counts of title (weighted) and lead: what stories are compared on."""
-    counts: Counter[str] = Counter(analyze(text)[: params.lead_terms])
+def story_terms(title: str, body_terms: Sequence[str], params: ClusterParams) -> Counter[str]:
+    """Term counts of title (weighted) and lead (the first analysed body terms): what stories are
+    compared on."""
+    counts: Counter[str] = Counter(body_terms[: params.lead_terms])
     for term in analyze(title):
         counts[term] += params.title_weight
     return counts
 
 
 @dataclass(slots=True)
-class _Story:
-    members: set[int] = field(default_factory=set)
-    counts: Counter[str] = field(default_factory=Counter)
-    last: float = float("-inf")
+class _Member:
+    story: int
+    when: float
+    ids: I32
+    tf: F64
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 class StoryClusterer:
@@ -53,114 +67,146 @@ class StoryClusterer:
 
     def __init__(self, params: ClusterParams | None = None) -> None:
         self.params = params or ClusterParams()
-        self._df: Counter[str] = Counter()
-        self._postings: dict[str, set[int]] = {}
-        self._stories: dict[int, _Story] = {}
-        self._members: dict[int, tuple[int, Counter[str], float]] = {}
+        self._term_id: dict[str, int] = {}
+        self._free_ids: list[int] = []
+        self._df: npt.NDArray[np.int64] = np.zeros(1024, dtype=np.int64)
+        self._postings: dict[int, set[int]] = {}  # term id -> member keys
+        self._stories: dict[int, set[int]] = {}
+        self._members: dict[int, _Member] = {}
 
     def __len__(self) -> int:
         return len(self._members)
 
     def story_of(self, key: int) -> int | None:
         member = self._members.get(key)
-        return member[0] if member else None
+        return member.story if member else None
 
     def stories(self) -> Iterable[int]:
         return self._stories.keys()
 
     def members(self, story: int) -> set[int]:
-        s = self._stories.get(story)
-        return set(s.members) if s else set()
+        return set(self._stories.get(story, ()))
 
-    def _idf(self, term: str) -> float:
-        return math.log((len(self._members) + 1) / (self._df.get(term, 0) + 1)) + 1.0
+    # -- vectors ---------------------------------------------------------------------
+    def _idf(self, ids: I32) -> F64:
+        n = len(self._members)
+        idf: F64 = np.log((n + 1.0) / (self._df[ids] + 1.0)) + 1.0
+        return idf
 
-    def _weights(self, counts: Mapping[str, int]) -> dict[str, float]:
-        return {t: (1.0 + math.log(n)) * self._idf(t) for t, n in counts.items() if n > 0}
+    def _query(self, counts: Mapping[str, int]) -> tuple[I32, F64, F64]:
+        """Known term ids, their TF-IDF weights (unknown terms count in the norm with df 0)."""
+        known = [(self._term_id[t], n) for t, n in counts.items() if n > 0 and t in self._term_id]
+        n_unknown = [n for t, n in counts.items() if n > 0 and t not in self._term_id]
+        ids = np.fromiter((i for i, _ in known), dtype=np.int32, count=len(known))
+        tf = 1.0 + np.log(np.fromiter((n for _, n in known), dtype=np.float64, count=len(known)))
+        w = tf * self._idf(ids)
+        unknown_idf = math.log(len(self._members) + 1.0) + 1.0
+        extra = sum((1.0 + math.log(n)) ** 2 for n in n_unknown) * unknown_idf**2
+        return ids, w, np.array([float(np.dot(w, w)) + extra])
 
-    def best(self, counts: Mapping[str, int], when: float, max_gap_s: float) -> tuple[int, float] | None:
-        """The most similar live story within ``max_gap_s`` of ``when`` and its cosine, or None."""
-        if not counts or not self._stories:
+    def best(self, counts: Mapping[str, int], when: float, max_gap_s: float) -> int | None:
+        """The story of the closest live member if its decayed cosine passes the threshold."""
+        hit = self.score(counts, when, max_gap_s)
+        return hit[0] if hit is not None and hit[1] >= self.params.threshold else None
+
+    def score(self, counts: Mapping[str, int], when: float, max_gap_s: float) -> tuple[int, float] | None:
+        """The story of the most similar live member within ``max_gap_s`` of ``when`` and the
+        decayed cosine, or None."""
+        if not self._members:
             return None
-        vec = self._weights(counts)
-        norm = math.sqrt(sum(w * w for w in vec.values()))
-        if norm == 0.0:
+        ids, w, sq = self._query(counts)
+        if len(ids) == 0 or sq[0] == 0.0:
             return None
-        probes = sorted(vec, key=lambda t: (-vec[t], t))[: self.params.probe_terms]
+        norm = math.sqrt(float(sq[0]))
+        order = np.argsort(-w, kind="stable")[: self.params.probe_terms]
         hits: Counter[int] = Counter()
-        for term in probes:
-            for sid in self._postings.get(term, ()):
-                hits[sid] += 1
+        for tid in ids[order].tolist():
+            hits.update(self._postings.get(tid, ()))
+        if not hits:
+            return None
+        weight_of = dict(zip(ids.tolist(), w.tolist(), strict=True))
+        half_life_s = self.params.half_life_h * 3600.0
         best: tuple[int, float] | None = None
-        for sid, _ in sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: self.params.max_candidates]:
-            story = self._stories[sid]
-            if abs(story.last - when) > max_gap_s:
+        ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: self.params.max_candidates]
+        for key, _ in ranked:
+            m = self._members[key]
+            gap = abs(m.when - when)
+            if gap > max_gap_s:
                 continue
-            score = self._cosine(vec, norm, story.counts)
-            if best is None or score > best[1] or (score == best[1] and sid < best[0]):
-                best = (sid, score)
+            mw = m.tf * self._idf(m.ids)
+            mnorm = math.sqrt(float(np.dot(mw, mw)))
+            dot = sum(weight_of.get(t, 0.0) * x for t, x in zip(m.ids.tolist(), mw.tolist(), strict=True))
+            cos = dot / (norm * mnorm) if mnorm else 0.0
+            s = cos * 0.5 ** (gap / half_life_s)
+            if best is None or s > best[1] or (s == best[1] and m.story < best[0]):
+                best = (m.story, s)
         return best
 
-    def _cosine(self, vec: Mapping[str, float], norm: float, counts: Mapping[str, int]) -> float:
-        weights = self._weights(counts)
-        cnorm = math.sqrt(sum(w * w for w in weights.values()))
-        if cnorm == 0.0:
-            return 0.0
-        dot = sum(w * weights.get(t, 0.0) for t, w in vec.items())
-        return dot / (norm * cnorm)
+    # -- membership ------------------------------------------------------------------
+    def _intern(self, term: str) -> int:
+        tid = self._term_id.get(term)
+        if tid is None:
+            tid = self._free_ids.pop() if self._free_ids else len(self._term_id)
+            self._term_id[term] = tid
+            if tid >= len(self._df):
+                self._df = np.concatenate([self._df, np.zeros(len(self._df), dtype=np.int64)])
+        return tid
 
     def add(self, key: int, story: int, counts: Mapping[str, int], when: float) -> None:
         """Make ``key`` a live member of ``story``."""
         if key in self._members:
             self.remove(key)
-        terms = Counter({t: n for t, n in counts.items() if n > 0})
-        s = self._stories.setdefault(story, _Story())
-        s.members.add(key)
-        s.counts.update(terms)
-        s.last = max(s.last, when)
-        for t in terms:
-            self._df[t] += 1
-            self._postings.setdefault(t, set()).add(story)
-        self._members[key] = (story, terms, when)
+        terms = {t: n for t, n in counts.items() if n > 0}
+        ids = np.fromiter((self._intern(t) for t in terms), dtype=np.int32, count=len(terms))
+        tf = 1.0 + np.log(np.fromiter(terms.values(), dtype=np.float64, count=len(terms)))
+        self._df[ids] += 1
+        for tid in ids.tolist():
+            self._postings.setdefault(tid, set()).add(key)
+        self._members[key] = _Member(story, when, ids, tf, terms)
+        self._stories.setdefault(story, set()).add(key)
+
+    def move(self, key: int, story: int) -> None:
+        """Move a member to another story (its original turned out to live there)."""
+        m = self._members.get(key)
+        if m is not None and m.story != story:
+            self._stories[m.story].discard(key)
+            if not self._stories[m.story]:
+                del self._stories[m.story]
+            m.story = story
+            self._stories.setdefault(story, set()).add(key)
 
     def remove(self, key: int) -> None:
-        """Drop a member (it left the window, or moves to another story)."""
-        member = self._members.pop(key, None)
-        if member is None:
+        """Drop a member (it left the window)."""
+        m = self._members.pop(key, None)
+        if m is None:
             return
-        story, terms, _ = member
-        s = self._stories[story]
-        s.members.discard(key)
-        s.counts.subtract(terms)
-        for t in terms:
-            left = self._df[t] - 1
-            if left:
-                self._df[t] = left
-            else:
-                del self._df[t]
-            if s.counts[t] <= 0:
-                del s.counts[t]
-                posting = self._postings.get(t)
-                if posting is not None:
-                    posting.discard(story)
-                    if not posting:
-                        del self._postings[t]
-        if not s.members:
-            del self._stories[story]
-        else:
-            s.last = max(self._members[k][2] for k in s.members)
+        self._df[m.ids] -= 1
+        for tid, term in zip(m.ids.tolist(), m.counts, strict=True):
+            posting = self._postings[tid]
+            posting.discard(key)
+            if not posting:
+                del self._postings[tid]
+                del self._term_id[term]
+                self._free_ids.append(tid)
+        members = self._stories[m.story]
+        members.discard(key)
+        if not members:
+            del self._stories[m.story]
 
     def central(self, story: int, among: Iterable[int]) -> int | None:
         """The member of ``among`` closest to the story's centroid (its representative)."""
-        s = self._stories.get(story)
-        if s is None:
+        keys = sorted(k for k in among if k in self._stories.get(story, ()))
+        if not keys:
             return None
-        centroid = self._weights(s.counts)
-        best: tuple[float, int] | None = None
-        for key in sorted(k for k in among if k in s.members):
-            vec = self._weights(self._members[key][1])
-            norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
-            score = sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / norm
-            if best is None or score > best[0]:
-                best = (score, key)
-        return best[1] if best else None
+        centroid: dict[int, float] = {}
+        vecs = []
+        for key in self._stories[story]:
+            m = self._members[key]
+            for tid, x in zip(m.ids.tolist(), (m.tf * self._idf(m.ids)).tolist(), strict=True):
+                centroid[tid] = centroid.get(tid, 0.0) + x
+        for key in keys:
+            m = self._members[key]
+            mw = (m.tf * self._idf(m.ids)).tolist()
+            norm = math.sqrt(sum(x * x for x in mw)) or 1.0
+            vecs.append((sum(x * centroid[t] for t, x in zip(m.ids.tolist(), mw, strict=True)) / norm, -key))
+        return -max(vecs)[1]

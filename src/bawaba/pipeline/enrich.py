@@ -40,6 +40,11 @@ class Enricher:
         )
         return self.stories.assign(classified)
 
+    def after_store(self, article_id: int, article: Article) -> None:
+        """Call right after ``article`` (as returned by this enricher) was stored under ``article_id``:
+        it joins the story window and earlier-arrived copies of it are re-pointed."""
+        self.stories.after_store(article_id, article)
+
 
 def build_enricher(store: Store, story_window_h: int = 72) -> Enricher:
     return Enricher(store, story_window_h)

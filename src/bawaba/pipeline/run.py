@@ -54,7 +54,8 @@ class FetcherLike(Protocol):
 
 
 class ArticleEnricher(Protocol):
-    """Sets derived fields (category, region, duplicates, story) before the article is stored."""
+    """Sets derived fields (category, region, duplicates, story) before the article is stored.
+    An enricher may also have ``after_store(article_id, article)``, called after each upsert."""
 
     def __call__(self, article: Article, source: Source) -> Article: ...
 
@@ -305,6 +306,9 @@ class Coordinator:
         if self.enrich is not None:
             article = self.enrich(article, source)
         upsert = self.store.upsert_article(article)
+        after_store = getattr(self.enrich, "after_store", None)
+        if after_store is not None:
+            after_store(upsert.id, article)
         if upsert.created:
             rep.new += 1
             return "created"

@@ -144,6 +144,10 @@ class Store(Protocol):
     def source_copy_stats(self, source_id: int | None = None) -> list[dict[str, Any]]:
         """Per source: ``source``, ``articles``, ``copies``, ``copy_share``, ``copies_from``."""
 
+    def refresh_story(self, story_id: int, title: str | None = None, representative_id: int | None = None) -> None:
+        """Recount a story's articles, sources, first and last seen from its articles; set title and
+        representative when given. Raise ``NotFoundError`` when missing."""
+
     def reset_stories(self) -> None:
         """Clear every ``story_id`` and ``duplicate_of`` and delete all story rows."""
 

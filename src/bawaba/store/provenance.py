@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import aliased
 
+from bawaba.errors import NotFoundError
 from bawaba.store.schema import articles, sources, stories
 
 
@@ -75,6 +76,28 @@ class ProvenanceQueries:
             })
         out.sort(key=lambda r: (-int(r["copies"]), str(r["source"])))
         return out
+
+    def refresh_story(self: _Plumbing, story_id: int, title: str | None = None,
+                      representative_id: int | None = None) -> None:
+        """Recount a story's articles, sources and first/last times from its articles (one
+        statement, exact after re-pointing); set title and representative when given."""
+        mine = articles.c.story_id == story_id
+        values: dict[str, Any] = {
+            "article_count": select(func.count()).where(mine).scalar_subquery(),
+            "source_count": select(func.count(articles.c.source_id.distinct())).where(mine).scalar_subquery(),
+            "first_seen": func.coalesce(select(func.min(articles.c.sort_at)).where(mine).scalar_subquery(),
+                                        stories.c.first_seen),
+            "last_seen": func.coalesce(select(func.max(articles.c.sort_at)).where(mine).scalar_subquery(),
+                                       stories.c.last_seen),
+        }
+        if title is not None:
+            values["title"] = title
+        if representative_id is not None:
+            values["representative_id"] = representative_id
+        with self._write() as conn:
+            if conn.execute(update(stories).where(stories.c.id == story_id).values(**values)).rowcount == 0:
+                raise NotFoundError(f"no story {story_id}")
+            self._bump(conn)
 
     def reset_stories(self: _Plumbing) -> None:
         """Forget every story and provenance link (``bawaba stories rebuild`` starts here)."""
