@@ -141,7 +141,8 @@ def related(
     """Up to ``n`` articles close in content, preferring the same story, category and recent ones.
 
     One OR query of the title terms and the lead's first distinct terms ranks by BM25 with the
-    recency prior; the same story weighs x1.5 and the same category x1.2 on top.
+    recency prior; the same story weighs x1.5 and the same category x1.2 on top, and articles of
+    the same story or category come before the others.
     """
     query = _related_query(article)
     if not query.has_terms or n <= 0:
@@ -163,7 +164,12 @@ def related(
             bonus *= 1.2
         return scores.get(a.id or 0, 0.0) * bonus
 
-    picked = sorted(
-        (a for a in candidates if not _is_copy(a, article)), key=lambda a: (-weight(a), a.id or 0)
-    )
+    def key(a: Article) -> tuple[bool, float, int]:
+        # the same story or category first, then closeness: a reader on a sports page wants sport
+        close = (article.story_id is not None and a.story_id == article.story_id) or (
+            bool(article.category) and a.category == article.category
+        )
+        return (not close, -weight(a), a.id or 0)
+
+    picked = sorted((a for a in candidates if not _is_copy(a, article)), key=key)
     return picked[:n]

@@ -1,8 +1,14 @@
-""" "You may also read": the one place that picks related articles, so search can replace it."""
+""" "You may also read": articles close in content (``bawaba.search.related``), topped up with the
+newest of the same category so the article page always has a full list."""
 
 from __future__ import annotations
 
+from typing import cast
+
+from sqlalchemy import Engine
+
 from bawaba.models import Article
+from bawaba.search import SearchableStore, related
 from bawaba.store.base import ArticleFilter, Store
 
 
@@ -16,16 +22,29 @@ def _is_same_story_copy(candidate: Article, article: Article) -> bool:
 
 
 def related_articles(store: Store, article: Article, n: int) -> list[Article]:
-    """The ``n`` newest originals of the article's category, topped up from the whole site.
+    """Up to ``n`` articles close in content; when fewer than ``n`` are found, the newest
+    originals of the article's category and then of the whole site fill the list.
 
-    At most two listing queries: one in the category, one site-wide only when the category is
-    too small.
+    One search plus at most two listing queries.
     """
     picked: list[Article] = []
-    seen: set[int] = set()
+    others: list[Article] = []
+    if isinstance(getattr(store, "engine", None), Engine):
+        for a in related(cast(SearchableStore, store), article, n):
+            same = (
+                article.story_id is not None and a.story_id == article.story_id
+            ) or a.category == article.category
+            (picked if same else others).append(a)
+        if len(picked) == n:
+            return picked
+    seen: set[int] = {a.id or 0 for a in picked + others}
     filters = [ArticleFilter(category=article.category, originals_only=True)] if article.category else []
     filters.append(ArticleFilter(originals_only=True))
-    for flt in filters:
+    for k, flt in enumerate(filters):
+        if k == len(filters) - 1:  # content matches from other categories before any site-wide filler
+            picked.extend(others[: n - len(picked)])
+            if len(picked) == n:
+                return picked
         page = store.list_articles(flt, limit=n + 4)
         for candidate in page.items:
             if candidate.id in seen or _is_same_story_copy(candidate, article):
