@@ -17,6 +17,7 @@ from bawaba.pipeline.classify import (
     Classification,
     classify_article,
     classify_many,
+    in_holdout,
     load_model,
     to_slug,
     train_model,
@@ -83,7 +84,11 @@ def classify_cmd(
     sys.stdout.flush()
 
 
-def _load_labelled(path: Path) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+def _load_labelled(
+    path: Path, holdout: int = 0, *, keep_holdout: bool = False
+) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """Labelled records; with ``holdout`` > 0 only those outside the held-out slice (or, with
+    ``keep_holdout``, only those inside it)."""
     docs: list[tuple[str, str]] = []
     labels: list[str] = []
     groups: list[str] = []
@@ -92,6 +97,8 @@ def _load_labelled(path: Path) -> tuple[list[tuple[str, str]], list[str], list[s
             label = record.get("category")
             if not isinstance(label, str):
                 raise ImportLineError(line_no, "missing 'category'")
+            if holdout and in_holdout(str(record.get("id", line_no)), holdout) != keep_holdout:
+                continue
             docs.append((str(record.get("title") or ""), str(record.get("text") or "")))
             labels.append(to_slug(label))
             groups.append(str(record.get("source") or ""))
@@ -104,9 +111,10 @@ def train_cmd(
     data: Annotated[Path, typer.Option("--data", help="JSONL with title, text, category[, source].")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the model (.npz).")],
     c: Annotated[float, typer.Option("--c", help="SVM regularisation (smaller = smoother).")] = 0.2,
+    holdout: Annotated[int, typer.Option(help="Percent of records (by id) kept out for `eval --holdout`.")] = 0,
 ) -> None:
     """Train a classifier; confidence is calibrated leave-one-source-out when sources are given."""
-    docs, labels, groups = _load_labelled(data)
+    docs, labels, groups = _load_labelled(data, holdout)
     with console.status(f"training on {len(docs)} articles"):
         model = train_model(docs, labels, groups=groups if len(set(groups)) > 1 else None, c=c)
     model.save(out)
@@ -119,12 +127,13 @@ def train_cmd(
 def eval_cmd(
     data: Annotated[Path, typer.Option("--data", help="JSONL with title, text, category.")],
     model_path: ModelOption = None,
+    holdout: Annotated[int, typer.Option(help="Score only the held-out slice of this percent (by id).")] = 0,
 ) -> None:
     """Per-class precision, recall and F1 and the confusion matrix of the model on labelled data."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     model = load_model(model_path)
-    docs, truth, _ = _load_labelled(data)
+    docs, truth, _ = _load_labelled(data, holdout, keep_holdout=True)
     probs = model.predict_proba(docs)
     predicted = [model.classes[i] for i in probs.argmax(axis=1)]
     labels = sorted(set(truth) | set(predicted))

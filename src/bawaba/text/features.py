@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 import Stemmer
-from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
 
 from bawaba.text.normalize import normalize
 
@@ -55,6 +56,8 @@ class FeatureSpec:
     title_weight: int = 2
     #: characters of the body used (long bodies drift off-topic and cost time)
     max_chars: int = 2000
+    #: whether the char n-gram block is filled (it is the slow half; off = stems only)
+    chars: bool = True
 
     @property
     def n_features(self) -> int:
@@ -67,26 +70,61 @@ class HashedFeatures:
 
     def __init__(self, spec: FeatureSpec) -> None:
         self.spec = spec
-        self._words = HashingVectorizer(
-            analyzer="word",
-            tokenizer=str.split,
-            token_pattern=None,
-            lowercase=False,
-            ngram_range=spec.word_ngrams,
-            n_features=1 << spec.word_bits,
-            alternate_sign=False,
-            norm=None,
-            dtype=np.float32,
-        )
-        self._chars = HashingVectorizer(
-            analyzer="char_wb",
-            lowercase=False,
-            ngram_range=spec.char_ngrams,
-            n_features=1 << spec.char_bits,
-            alternate_sign=False,
-            norm=None,
-            dtype=np.float32,
-        )
+        #: stem or stem bigram -> hashed column (same scheme as sklearn's HashingVectorizer)
+        self._word_cols: dict[str, int] = {}
+        #: word -> hashed column indices of its char n-grams; news vocabulary repeats, so most
+        #: words are seen before and their n-grams are neither cut nor hashed again
+        self._grams: dict[str, npt.NDArray[np.int64]] = {}
+
+    def _word_columns(self, word: str) -> npt.NDArray[np.int64]:
+        """Columns of sklearn's ``char_wb`` n-grams of one word, hashed as ``HashingVectorizer``
+        does (murmurhash3 32-bit, absolute value modulo the block size), so models stay valid."""
+        padded = f" {word} "
+        low, high = self.spec.char_ngrams
+        size = 1 << self.spec.char_bits
+        grams: list[str] = []
+        for n in range(low, high + 1):
+            if len(padded) <= n:
+                grams.append(padded)
+                break  # shorter words give the whole padded word once, as char_wb does
+            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+        hashes = np.array([murmurhash3_32(g, seed=0) for g in grams], dtype=np.int64)
+        return np.abs(hashes) % size
+
+    def _char_block(self, docs: Sequence[str]) -> sp.csr_matrix:
+        cache = self._grams
+        if len(cache) > 500_000:
+            cache.clear()  # bound memory on endless streams
+        rows: list[npt.NDArray[np.int64]] = []
+        for doc in docs:
+            parts = []
+            for word in doc.split():
+                cols = cache.get(word)
+                if cols is None:
+                    cols = cache[word] = self._word_columns(word)
+                parts.append(cols)
+            rows.append(np.concatenate(parts) if parts else np.zeros(0, np.int64))
+        return _count_matrix(rows, 1 << self.spec.char_bits)
+
+    def _word_block(self, docs: Sequence[str]) -> sp.csr_matrix:
+        cache = self._word_cols
+        if len(cache) > 1_000_000:
+            cache.clear()
+        size = 1 << self.spec.word_bits
+        low, high = self.spec.word_ngrams
+        rows: list[npt.NDArray[np.int64]] = []
+        for doc in docs:
+            words = doc.split()
+            cols: list[int] = []
+            for n in range(low, high + 1):
+                grams = words if n == 1 else [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+                for gram in grams:
+                    col = cache.get(gram)
+                    if col is None:
+                        col = cache[gram] = abs(murmurhash3_32(gram, seed=0)) % size
+                    cols.append(col)
+            rows.append(np.array(cols, dtype=np.int64))
+        return _count_matrix(rows, size)
 
     def prepared(self, title: str, text: str) -> tuple[str, str]:
         """The (stem string, normalised letters string) pair one document is vectorised from."""
@@ -95,10 +133,25 @@ class HashedFeatures:
         return " ".join(_stemmer().stemWords(toks)), " ".join(toks)
 
     def transform_prepared(self, docs: Sequence[tuple[str, str]]) -> sp.csr_matrix:
-        words = self._words.transform([d[0] for d in docs])
-        chars = self._chars.transform([d[1] for d in docs])
+        words = self._word_block([d[0] for d in docs])
+        chars = self._char_block([d[1] if self.spec.chars else "" for d in docs])
         return sp.hstack([words, chars], format="csr", dtype=np.float32)
 
     def transform(self, pairs: Iterable[tuple[str, str]]) -> sp.csr_matrix:
         """Vectors for (title, text) pairs."""
         return self.transform_prepared([self.prepared(t, x) for t, x in pairs])
+
+
+def _count_matrix(rows: Sequence[npt.NDArray[np.int64]], width: int) -> sp.csr_matrix:
+    """A CSR matrix of counts from each row's list of (repeated) column indices."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indices: list[npt.NDArray[np.int64]] = []
+    counts: list[npt.NDArray[np.int64]] = []
+    for i, cols in enumerate(rows):
+        unique, n = np.unique(cols, return_counts=True)
+        indices.append(unique)
+        counts.append(n)
+        indptr[i + 1] = indptr[i] + len(unique)
+    data = np.concatenate(counts).astype(np.float32) if counts else np.zeros(0, np.float32)
+    idx = np.concatenate(indices) if indices else np.zeros(0, np.int64)
+    return sp.csr_matrix((data, idx, indptr), shape=(len(rows), width))

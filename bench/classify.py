@@ -1,0 +1,153 @@
+"""Topic classifier benchmark: leave-one-outlet-out quality, model size, load time, throughput.
+
+Trains on two outlets of the shared ANT-derived development file and tests on the third, for the
+plain TF-IDF (word + char n-grams) + linear SVM baseline and for bawaba's variants; then times the
+shipped model. Prints a table with ratios against the baseline.
+
+    python bench/classify.py [--data PATH] [--sample N]
+
+The data (../shared/data/news-categories) is read only here; nothing of it is stored in the repo.
+Corpus: A. Chouigui, O. Ben Khiroun, B. Elayeb, "ANT Corpus: An Arabic News Text Collection for
+Textual Classification", AICCSA 2017.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from rich.console import Console
+from rich.table import Table
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.svm import LinearSVC
+
+from bawaba.pipeline.classify import DEFAULT_MODEL, classify_many, load_model, to_slug, train_model
+from bawaba.text.features import FeatureSpec
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/news-categories/news_categories_dev.jsonl"
+
+Docs = Sequence[tuple[str, str]]
+Predictor = Callable[[Docs, Sequence[str], Docs], list[str]]
+
+
+def baseline(train: Docs, labels: Sequence[str], test: Docs) -> list[str]:
+    """The plain recipe: sklearn TF-IDF word 1-2-grams + char_wb 2-5-grams, LinearSVC."""
+    words = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=200_000)
+    chars = TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5), min_df=2,
+                            max_features=300_000)
+    train_text = [f"{t}\n{x}" for t, x in train]
+    test_text = [f"{t}\n{x}" for t, x in test]
+    x_train = sp.hstack([words.fit_transform(train_text), chars.fit_transform(train_text)]).tocsr()
+    x_test = sp.hstack([words.transform(test_text), chars.transform(test_text)]).tocsr()
+    svm = LinearSVC(C=0.5, class_weight="balanced").fit(x_train, labels)
+    return [str(p) for p in svm.predict(x_test)]
+
+
+def ours(spec: FeatureSpec, c: float = 0.2) -> Predictor:
+    def predict(train: Docs, labels: Sequence[str], test: Docs) -> list[str]:
+        model = train_model(train, labels, spec=spec, c=c, calibrated=False)
+        probs = model.predict_proba(test)
+        return [model.classes[i] for i in probs.argmax(axis=1)]
+
+    return predict
+
+
+VARIANTS: dict[str, Predictor] = {
+    "baseline tfidf word+char svm": baseline,
+    "bawaba stems only": ours(FeatureSpec(chars=False)),
+    "bawaba stems+chars (shipped)": ours(FeatureSpec()),
+    "bawaba stems+chars 4000 chars": ours(FeatureSpec(max_chars=4000)),
+}
+
+
+def load(path: Path, sample: int | None) -> list[dict[str, str]]:
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    if sample:
+        random.Random(0).shuffle(rows)
+        rows = rows[:sample]
+    return rows
+
+
+def leave_one_outlet_out(rows: list[dict[str, str]], predict: Predictor) -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    for outlet in sorted({r["source"] for r in rows}):
+        train = [r for r in rows if r["source"] != outlet]
+        test = [r for r in rows if r["source"] == outlet]
+        truth = [to_slug(r["category"]) for r in test]
+        predicted = predict([(r["title"], r["text"]) for r in train], [to_slug(r["category"]) for r in train],
+                            [(r["title"], r["text"]) for r in test])
+        present = sorted(set(truth))  # an outlet without culture is not scored on culture
+        out[outlet] = (float(f1_score(truth, predicted, labels=present, average="macro")),
+                       float(accuracy_score(truth, predicted)))
+    return out
+
+
+def speed(rows: list[dict[str, str]]) -> dict[str, float]:
+    shipped = Path(str(files("bawaba").joinpath(DEFAULT_MODEL)))
+    started = time.perf_counter()
+    model = load_model()
+    load_s = time.perf_counter() - started
+    docs = [{"title": r["title"], "text": r["text"]} for r in rows[:2000]]
+    started = time.perf_counter()
+    classify_many(docs, model)
+    cold = len(docs) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    classify_many(docs, model)
+    warm = len(docs) / (time.perf_counter() - started)
+    return {"size_mb": shipped.stat().st_size / 1e6, "load_s": load_s, "cold": cold, "warm": warm}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--sample", type=int, default=None, help="Use N random articles (quick runs).")
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
+    args = parser.parse_args(argv)
+    console = Console()
+    if not args.data.exists():
+        console.print(f"no data at {args.data}: skipped")
+        return 0
+    rows = load(args.data, args.sample)
+    results = {}
+    for name in args.variants:
+        started = time.perf_counter()
+        results[name] = leave_one_outlet_out(rows, VARIANTS[name])
+        console.print(f"{name}: {time.perf_counter() - started:.0f} s", style="dim")
+    outlets = sorted({r["source"] for r in rows})
+    base = results.get("baseline tfidf word+char svm")
+    table = Table(title=f"leave-one-outlet-out, {len(rows)} articles (macro-F1 over the held-out outlet's classes)")
+    table.add_column("variant")
+    for outlet in outlets:
+        table.add_column(f"F1 {outlet}", justify="right")
+    for col in ("mean F1", "mean acc", "F1 / baseline", "acc / baseline"):
+        table.add_column(col, justify="right")
+    for name, per in results.items():
+        f1 = float(np.mean([per[o][0] for o in outlets]))
+        acc = float(np.mean([per[o][1] for o in outlets]))
+        ratios = ("-", "-")
+        if base:
+            base_f1 = float(np.mean([base[o][0] for o in outlets]))
+            base_acc = float(np.mean([base[o][1] for o in outlets]))
+            ratios = (f"{f1 / base_f1:.3f}", f"{acc / base_acc:.3f}")
+        table.add_row(name, *(f"{per[o][0]:.3f}" for o in outlets), f"{f1:.4f}", f"{acc:.4f}", *ratios)
+    console.print(table)
+    s = speed(rows)
+    sp_table = Table(title="shipped model")
+    for col in ("file MB", "load s", "articles/s (cold cache)", "articles/s (warm cache)"):
+        sp_table.add_column(col, justify="right")
+    sp_table.add_row(f"{s['size_mb']:.1f}", f"{s['load_s']:.3f}", f"{s['cold']:.0f}", f"{s['warm']:.0f}")
+    console.print(sp_table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

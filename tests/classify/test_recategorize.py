@@ -1,0 +1,42 @@
+"""``bawaba recategorize`` reapplies mapping, model and region to stored articles."""
+
+from __future__ import annotations
+
+from tests.classify.test_classifier import SNIPPETS
+from typer.testing import CliRunner
+
+from bawaba.cli import app
+from bawaba.models import Article, Source
+from bawaba.store import open_store
+
+
+def test_recategorize_updates_store(sqlite_url: str) -> None:
+    store = open_store(sqlite_url)
+    try:
+        source = store.add_source(
+            Source(slug="akhbar", name="أخبار", homepage="http://127.0.0.1/", section_map={"ملاعب": "sports"})
+        )
+        assert source.id is not None
+        ids = {}
+        for i, (label, (title, text)) in enumerate(SNIPPETS.items()):
+            article = Article(url=f"http://127.0.0.1/a/{i}", canonical_url=f"http://127.0.0.1/a/{i}",
+                              source_id=source.id, title=title, text=text, category="misc")
+            ids[label] = store.upsert_article(article).id
+        pitch = Article(url="http://127.0.0.1/b/1", canonical_url="http://127.0.0.1/b/1", source_id=source.id,
+                        title="خبر من القاهرة", text=SNIPPETS["economy"][1], section="ملاعب")
+        ids["override"] = store.upsert_article(pitch).id
+    finally:
+        store.close()
+    result = CliRunner().invoke(app, ["recategorize", "--db", sqlite_url])
+    assert result.exit_code == 0, result.output
+    store = open_store(sqlite_url)
+    try:
+        for label in SNIPPETS:
+            stored = store.get_article(ids[label])
+            assert stored.category == label
+            assert stored.category_confidence is not None and stored.category_confidence > 0.5
+        overridden = store.get_article(ids["override"])
+        assert (overridden.category, overridden.category_confidence) == ("sports", 1.0)
+        assert overridden.region == "egypt"
+    finally:
+        store.close()
