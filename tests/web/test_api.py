@@ -127,4 +127,6 @@ def test_openapi_document(portal: Portal) -> None:
         "/api/v1/sources",
         "/api/v1/categories",
         "/api/v1/stats",
+        "/api/v1/stories",
+        "/api/v1/stories/{story_id}",
     }

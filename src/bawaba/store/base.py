@@ -144,6 +144,9 @@ class Store(Protocol):
     def source_copy_stats(self, source_id: int | None = None) -> list[dict[str, Any]]:
         """Per source: ``source``, ``articles``, ``copies``, ``copy_share``, ``copies_from``."""
 
+    def copied_from(self, source_id: int) -> list[tuple[str, int]]:
+        """``(slug, copies)`` of the sources whose articles this source republishes, most first."""
+
     def refresh_story(self, story_id: int, title: str | None = None, representative_id: int | None = None) -> None:
         """Recount a story's articles, sources, first and last seen from its articles; set title and
         representative when given. Raise ``NotFoundError`` when missing."""

@@ -77,6 +77,22 @@ class ProvenanceQueries:
         out.sort(key=lambda r: (-int(r["copies"]), str(r["source"])))
         return out
 
+    def copied_from(self: _Plumbing, source_id: int) -> list[tuple[str, int]]:
+        """``(slug, copies)`` of the sources whose articles ``source_id`` republishes, most first
+        (one query: the source page's "republishes mostly from X")."""
+        orig = aliased(articles)
+        n = func.count().label("n")
+        stmt = (
+            select(sources.c.slug, n)
+            .select_from(articles.join(orig, orig.c.id == articles.c.duplicate_of)
+                         .join(sources, sources.c.id == orig.c.source_id))
+            .where(articles.c.source_id == source_id)
+            .group_by(sources.c.slug)
+            .order_by(n.desc(), sources.c.slug)
+        )
+        with self._read() as conn:
+            return [(str(slug), int(count)) for slug, count in conn.execute(stmt)]
+
     def refresh_story(self: _Plumbing, story_id: int, title: str | None = None,
                       representative_id: int | None = None) -> None:
         """Recount a story's articles, sources and first/last times from its articles (one

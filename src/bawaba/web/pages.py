@@ -15,9 +15,11 @@ from bawaba.taxonomy import category, slugs
 from bawaba.web.cache import Rendered, cached_response
 from bawaba.web.context import Portal, article_path
 from bawaba.web.related import related_articles
+from bawaba.web.stories import top_stories
 
 RELATED_COUNT = 6
 HOME_PER_CATEGORY = 5
+HOME_TOP_STORIES = 5
 PAGE_MAX_AGE = 60
 
 ArticleId = Annotated[int, Path(ge=1, le=2**62)]
@@ -89,6 +91,7 @@ def build_router(portal: Portal) -> APIRouter:
         def render() -> Rendered:
             page = portal.page(ArticleFilter(), size, cursor)
             sections: list[tuple[Any, list[Article]]] = []
+            top = top_stories(portal, datetime.now(UTC), HOME_TOP_STORIES) if not cursor else []
             if not cursor:
                 latest = store.latest_by_category(HOME_PER_CATEGORY)
                 sections = [(category(slug), latest[slug]) for slug in slugs() if latest.get(slug)]
@@ -96,6 +99,7 @@ def build_router(portal: Portal) -> APIRouter:
                 "home.html",
                 articles=page.items,
                 sections=sections,
+                top_stories=top,
                 sources=portal.sources_by_id(),
                 next_cursor=page.next_cursor,
                 cursor=cursor,
@@ -154,6 +158,7 @@ def build_router(portal: Portal) -> APIRouter:
                 kind="source",
                 source=source,
                 health=health,
+                copied_from=store.copied_from(int(source.id or 0)),
                 canonical=path,
                 rss=f"{path}/feed.xml",
                 atom=f"{path}/atom.xml",
@@ -203,6 +208,11 @@ def build_router(portal: Portal) -> APIRouter:
                 raise PageNotFound(str(article_id))
             slides = _gallery(article)
             related = related_articles(store, article, RELATED_COUNT)
+            story = store.get_story(article.story_id) if article.story_id else None
+            original = None
+            if article.duplicate_of:
+                found = store.get_articles([article.duplicate_of])
+                original = found[0] if found else None
             return portal.render(
                 "article.html",
                 article=article,
@@ -210,6 +220,8 @@ def build_router(portal: Portal) -> APIRouter:
                 cat=category(article.category),
                 slides=slides,
                 related=related,
+                story=story,
+                original=original,
                 json_ld=_article_json_ld(portal, article, source, slides),
                 canonical=article_path(article),
                 rss=f"/category/{category(article.category).slug}/feed.xml",
