@@ -66,6 +66,8 @@ def test_crawl_stores_every_manifest_article_once(network: Any, tmp_path: Path) 
         # every stored article has a category and region
         assert all(a.category for a in stored)
         assert all(a.region in {"egypt", "arab", "world"} for a in stored)
+        agree = sum(by_url[u].category == g["category"] for u, g in expected.items()) / len(expected)
+        assert agree >= 0.95, f"categories agree with the manifest on {agree:.1%}"
 
         # second pass over every feed: nothing new, conditional requests only
         again = asyncio.run(crawl_pass(store, cfg, all_feeds=True, quiet=True))

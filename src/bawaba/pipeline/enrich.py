@@ -36,7 +36,7 @@ class Enricher:
             article,
             category=article.category or category,
             category_confidence=result.confidence,
-            region=result.region,
+            region=result.region or fallback_region(category),
         )
         return self.stories.assign(classified)
 
@@ -48,3 +48,13 @@ class Enricher:
 
 def build_enricher(store: Store, story_window_h: int = 72) -> Enricher:
     return Enricher(store, story_window_h)
+
+
+#: region of an article that names no place: "world news" is abroad; everything else is taken
+#: as local news of the portal's home country, as an Egyptian reader would file it
+_REGION_BY_CATEGORY = {"world": "world", "egypt": "egypt"}
+HOME_REGION = "egypt"
+
+
+def fallback_region(category: str | None) -> str:
+    return _REGION_BY_CATEGORY.get(category or "", HOME_REGION)
