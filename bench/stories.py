@@ -20,9 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "stories"
 from corpus import generate
 
 
-def ours(texts: list[list[str]]) -> tuple[float, float]:
+def ours(texts: list[list[str]], traced: bool = False) -> tuple[float, float]:
     hasher = MinHasher(DedupParams())
-    tracemalloc.start()
+    if traced:
+        tracemalloc.start()
     t0 = time.perf_counter()
     index = NearDuplicateIndex(hasher.params)
     for slot, terms in enumerate(texts):
@@ -30,14 +31,17 @@ def ours(texts: list[list[str]]) -> tuple[float, float]:
         index.matches(fp)
         index.add(slot, fp)
     rate = len(texts) / (time.perf_counter() - t0)
+    if not traced:
+        return rate, 0.0
     current, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return rate, current / len(texts)
 
 
-def peer(texts: list[list[str]]) -> tuple[float, float]:
+def peer(texts: list[list[str]], traced: bool = False) -> tuple[float, float]:
     p = DedupParams()
-    tracemalloc.start()
+    if traced:
+        tracemalloc.start()
     t0 = time.perf_counter()
     lsh = MinHashLSH(num_perm=p.num_perm, params=(p.bands, p.rows))
     for slot, terms in enumerate(texts):
@@ -46,6 +50,8 @@ def peer(texts: list[list[str]]) -> tuple[float, float]:
         lsh.query(m)
         lsh.insert(slot, m)
     rate = len(texts) / (time.perf_counter() - t0)
+    if not traced:
+        return rate, 0.0
     current, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return rate, current / len(texts)
@@ -63,7 +69,7 @@ def quality() -> tuple[float, float, float]:
         arts = generate(300, seed=99, outlets=("masa", "fajr", "qalam", "nour"), copiers=("rabt", "naql"))
         key_of: dict[int, object] = {}
         t0 = time.perf_counter()
-        t._ingest(store, StoryTracker(store), arts, key_of)  # type: ignore[arg-type]
+        t._ingest(store, StoryTracker(store), arts, key_of)
         rate = len(arts) / (time.perf_counter() - t0)
         f1, bcubed = t._scores(store, key_of)  # type: ignore[arg-type]
         store.close()
@@ -72,8 +78,10 @@ def quality() -> tuple[float, float, float]:
 
 def main() -> None:
     texts = [text_terms(a.text) for a in generate(1500, seed=7)]
-    o_rate, o_mem = ours(texts)
-    p_rate, p_mem = peer(texts)
+    o_rate, _ = ours(texts)
+    p_rate, _ = peer(texts)
+    _, o_mem = ours(texts, traced=True)
+    _, p_mem = peer(texts, traced=True)
     print(f"{'index':<22}{'articles/s':>12}{'bytes/article':>15}{'speed ratio':>13}{'memory ratio':>14}")
     print(f"{'bawaba compact LSH':<22}{o_rate:>12,.0f}{o_mem:>15,.0f}{o_rate / p_rate:>13.2f}{o_mem / p_mem:>14.2f}")
     print(f"{'datasketch MinHashLSH':<22}{p_rate:>12,.0f}{p_mem:>15,.0f}{1.0:>13.2f}{1.0:>14.2f}")
