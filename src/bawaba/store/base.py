@@ -160,4 +160,5 @@ class Store(Protocol):
     # -- stats -----------------------------------------------------------------------
     def stats(self, now: datetime) -> Mapping[str, Any]:
         """At least ``articles``, ``sources``, ``feeds``, ``fetches_24h``, ``fetch_errors_24h``,
-        ``articles_24h``."""
+        ``articles_24h``; ``republication`` lists per source ``source``, ``articles``, ``copies``,
+        ``share`` and ``mostly_from``."""

@@ -6,15 +6,64 @@ store's ``_read``/``_write``/``_bump`` plumbing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, ScalarSelect, delete, func, literal, select, update
 from sqlalchemy.orm import aliased
 
 from bawaba.errors import NotFoundError
 from bawaba.store.schema import articles, sources, stories
+
+
+def republication_column(dialect: str) -> ScalarSelect[Any]:
+    """One scalar subquery (so ``stats`` stays one statement): a JSON array with, per source that
+    has articles, ``source``, ``articles``, ``copies`` and ``mostly_from`` (the slug it copies
+    most, ties by slug). Read it back with ``republication_rows``."""
+    orig = aliased(articles)
+    orig_src = aliased(sources)
+    copier = articles.alias("copier")
+    n = func.count()
+    top = (
+        select(orig_src.c.slug)
+        .select_from(copier.join(orig, orig.c.id == copier.c.duplicate_of)
+                     .join(orig_src, orig_src.c.id == orig.c.source_id))
+        .where(copier.c.source_id == sources.c.id)
+        .group_by(orig_src.c.slug)
+        .order_by(n.desc(), orig_src.c.slug)
+        .limit(1)
+        .scalar_subquery()
+    )
+    per_source = (
+        select(sources.c.slug.label("source"), func.count().label("articles"),
+               func.count(articles.c.duplicate_of).label("copies"), top.label("mostly_from"))
+        .select_from(sources.join(articles, articles.c.source_id == sources.c.id))
+        .group_by(sources.c.id, sources.c.slug)
+        .subquery()
+    )
+    cols = [per_source.c.source, per_source.c.articles, per_source.c.copies, per_source.c.mostly_from]
+    names = ["source", "articles", "copies", "mostly_from"]
+    pairs = [x for name, col in zip(names, cols, strict=True) for x in (literal(name), col)]
+    if dialect == "sqlite":
+        agg = func.json_group_array(func.json_object(*pairs))
+    else:
+        agg = func.json_agg(func.json_build_object(*pairs))
+    return select(agg).select_from(per_source).scalar_subquery()
+
+
+def republication_rows(value: Any) -> list[dict[str, Any]]:
+    """The decoded ``republication_column`` with ``share`` added, most copies first."""
+    rows = json.loads(value) if isinstance(value, str | bytes) else list(value or [])
+    out = [
+        {"source": str(r["source"]), "articles": int(r["articles"]), "copies": int(r["copies"]),
+         "share": round(int(r["copies"]) / int(r["articles"]), 4) if r["articles"] else 0.0,
+         "mostly_from": r["mostly_from"]}
+        for r in rows
+    ]
+    out.sort(key=lambda r: (-r["copies"], -r["share"], r["source"]))
+    return out
 
 
 class _Plumbing(Protocol):

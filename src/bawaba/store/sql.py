@@ -39,7 +39,7 @@ from bawaba.models import Article, Feed, FeedKind, FetchLogEntry, Page, Source, 
 from bawaba.store import fulltext
 from bawaba.store import migrate as migrations
 from bawaba.store.base import ArticleFilter, UpsertResult
-from bawaba.store.provenance import ProvenanceQueries
+from bawaba.store.provenance import ProvenanceQueries, republication_column, republication_rows
 from bawaba.store.engine import WRITE_OPTION
 from bawaba.store.rows import (
     article_from_row,
@@ -633,7 +633,8 @@ class SqlStore(ProvenanceQueries):
     # -- stats -----------------------------------------------------------------------
     def stats(self, now: datetime) -> Mapping[str, Any]:
         """One round trip of scalar subqueries. Adds ``stories``, ``duplicates``,
-        ``enabled_feeds``, ``due_feeds`` and ``last_fetch_at`` to the required figures."""
+        ``enabled_feeds``, ``due_feeds``, ``last_fetch_at`` and ``republication`` (per source: copy
+        share and the source it copies most) to the required figures."""
         day_ago = now - DAY
 
         def count(table: Any, *where: ColumnElement[bool]) -> Any:
@@ -655,7 +656,11 @@ class SqlStore(ProvenanceQueries):
             ),
             count(stories).label("stories"),
             select(func.max(fetch_log.c.fetched_at)).scalar_subquery().label("last_fetch_at"),
+            republication_column(self.dialect).label("republication"),
         )
         with self._read() as conn:
             row = conn.execute(stmt).mappings().one()
-        return {k: (v if k == "last_fetch_at" else int(v)) for k, v in row.items()}
+        out: dict[str, Any] = {k: (v if k == "last_fetch_at" else int(v)) for k, v in row.items()
+                               if k != "republication"}
+        out["republication"] = republication_rows(row["republication"])
+        return out
