@@ -39,8 +39,8 @@ from bawaba.models import Article, Feed, FeedKind, FetchLogEntry, Page, Source, 
 from bawaba.store import fulltext
 from bawaba.store import migrate as migrations
 from bawaba.store.base import ArticleFilter, UpsertResult
-from bawaba.store.provenance import ProvenanceQueries, republication_column, republication_rows
 from bawaba.store.engine import WRITE_OPTION
+from bawaba.store.provenance import ProvenanceQueries, republication_column, republication_rows
 from bawaba.store.rows import (
     article_from_row,
     decode_cursor,
