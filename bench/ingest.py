@@ -137,7 +137,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3, help="runs per row; the median time is reported")
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=150)
     peers: dict[str, Callable[[bytes, str], str]] = {"trafilatura (fetch+extract)": trafilatura_extract}
     for name, fn, mod in (("readability-lxml", readability_extract, "readability"),
                           ("newspaper4k", newspaper_extract, "newspaper")):

@@ -48,6 +48,9 @@ class Settings:
     max_poll_s: int = _setting(86_400, "Longest adaptive polling interval of a feed.")
     default_poll_s: int = _setting(3_600, "Polling interval of a new feed.")
     max_feed_entries: int = _setting(2_000, "Most entries taken from one feed fetch.")
+    extract_workers: int = _setting(
+        -1, "Processes that extract articles during a crawl (-1: one per core; 0 or 1: in-process)."
+    )
     story_window_h: int = _setting(72, "Hours of the sliding window in which articles join a story.")
     web_cache_s: int = _setting(30, "Seconds hot pages stay in the in-process cache.")
     page_size: int = _setting(20, "Articles per listing page on the portal.")

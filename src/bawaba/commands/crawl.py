@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
+import os
 import signal
+from collections.abc import AsyncIterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -73,7 +77,7 @@ async def crawl_pass(
             else:
                 progress.advance(task)
 
-        async with Fetcher(FetchPolicy.from_settings(cfg)) as fetcher:
+        async with Fetcher(FetchPolicy.from_settings(cfg)) as fetcher, extraction_pool(cfg) as pool:
             coordinator = Coordinator(
                 store,
                 fetcher,
@@ -82,6 +86,7 @@ async def crawl_pass(
                 max_feed_entries=cfg.max_feed_entries,
                 enrich=enrich or build_enricher(store, cfg.story_window_h),
                 progress=tick,
+                executor=pool,
             )
             return await coordinator.crawl_once(all_feeds=all_feeds)
 
@@ -105,6 +110,20 @@ async def crawl_forever(store: Store, cfg: Settings, *, quiet: bool = False) -> 
         wait = max(1.0, min(wait, 60.0))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=wait)
+
+
+@contextlib.asynccontextmanager
+async def extraction_pool(cfg: Settings) -> AsyncIterator[Executor | None]:
+    """Worker processes for extraction (CPU-bound) when there is more than one core."""
+    workers = cfg.extract_workers if cfg.extract_workers >= 0 else (os.cpu_count() or 1)
+    if workers <= 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def print_report(report: CrawlReport) -> None:

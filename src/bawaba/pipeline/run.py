@@ -10,9 +10,11 @@ canonical URL and the known-URL check make the redo store nothing twice.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -163,10 +165,12 @@ class Coordinator:
         max_poll_s: int = 86_400,
         max_feed_entries: int = 2_000,
         feed_concurrency: int = 16,
+        article_concurrency: int = 8,
         enrich: ArticleEnricher | None = None,
         progress: ProgressHook | None = None,
         extract: Callable[..., Extracted] = extract_article,
         extract_in_thread: bool = True,
+        executor: Executor | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -174,10 +178,13 @@ class Coordinator:
         self.max_poll_s = max_poll_s
         self.max_feed_entries = max_feed_entries
         self.feed_concurrency = feed_concurrency
+        self.article_concurrency = article_concurrency
         self.enrich = enrich
         self.progress = progress
         self.extract = extract
         self.extract_in_thread = extract_in_thread
+        #: extraction is CPU-bound: a process pool uses every core (None: a thread, or inline)
+        self.executor = executor
         self._sources: dict[int, Source] = {}
         self._claimed: set[str] = set()
 
@@ -266,11 +273,18 @@ class Coordinator:
         todo = [e for e in entries if e.url not in known and e.url not in self._claimed]
         self._claimed.update(e.url for e in todo)
         self._tick("articles", len(todo))
-        retry_later = False
-        for entry in todo:
-            outcome = await self.ingest_entry(entry, source, feed, rep)
-            retry_later |= outcome == "transient"
-            self._tick("articles", 0)
+        # links of one feed are fetched concurrently; the fetcher enforces per-host limits and delays
+        sem = asyncio.Semaphore(self.article_concurrency)
+
+        async def one(entry: FeedEntry) -> str:
+            async with sem:
+                try:
+                    return await self.ingest_entry(entry, source, feed, rep)
+                finally:
+                    self._tick("articles", 0)
+
+        outcomes = await asyncio.gather(*(one(e) for e in todo))
+        retry_later = "transient" in outcomes
         changes = {"title": parsed.title or feed.title}
         if not retry_later:
             changes.update(conditional)  # else keep old validators: the next poll refetches the feed
@@ -287,10 +301,11 @@ class Coordinator:
             rep.failed += 1
             return "transient" if _is_transient(result) else "failed"
         try:
-            if self.extract_in_thread:
-                extracted = await asyncio.to_thread(
-                    self.extract, result.body, result.final_url, content_type=result.content_type
-                )
+            job = functools.partial(self.extract, result.body, result.final_url, content_type=result.content_type)
+            if self.executor is not None:
+                extracted = await asyncio.get_running_loop().run_in_executor(self.executor, job)
+            elif self.extract_in_thread:
+                extracted = await asyncio.to_thread(job)
             else:
                 extracted = self.extract(result.body, result.final_url, content_type=result.content_type)
         except ExtractionError as exc:
