@@ -129,4 +129,5 @@ def test_openapi_document(portal: Portal) -> None:
         "/api/v1/stats",
         "/api/v1/stories",
         "/api/v1/stories/{story_id}",
+        "/api/v1/search",
     }

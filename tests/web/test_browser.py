@@ -214,5 +214,5 @@ def test_api_docs_render_from_local_assets(browser: object, served: tuple[str, P
     page.on("request", lambda req: outside.append(req.url) if not req.url.startswith(base) else None)  # type: ignore[attr-defined]
     page.goto(base + "/api/docs")  # type: ignore[attr-defined]
     page.wait_for_selector(".opblock")  # type: ignore[attr-defined]
-    assert page.locator(".opblock").count() == 7  # type: ignore[attr-defined]
+    assert page.locator(".opblock").count() == 8  # type: ignore[attr-defined]
     assert not outside and not errors, (outside, errors)

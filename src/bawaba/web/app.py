@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bawaba.config import Settings
 from bawaba.errors import BawabaError, NotFoundError
 from bawaba.store.base import Store
-from bawaba.web import api, feeds, pages, stories
+from bawaba.web import api, feeds, pages, search, stories
 from bawaba.web.cache import PageCache
 from bawaba.web.context import BadCursor, Portal
 
@@ -146,6 +146,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.include_router(feeds.build_router(portal))
     app.include_router(api.build_router(portal))
     app.include_router(stories.build_router(portal))
+    app.include_router(search.build_router(portal))
 
     app.mount("/static", StaticFiles(directory=str(files("bawaba.web").joinpath("static"))), name="static")
     swagger = _swagger_dir()

@@ -1,4 +1,4 @@
-"""The reader-facing HTML pages: home, category, source, search, article, and the Arabic 404."""
+"""The reader-facing HTML pages: home, category, source, article, and the Arabic 404 (search: ``search.py``)."""
 
 from __future__ import annotations
 
@@ -164,36 +164,6 @@ def build_router(portal: Portal) -> APIRouter:
                 atom=f"{path}/atom.xml",
                 query="",
             )
-
-        return respond(request, render)
-
-    @router.get("/search")
-    def search_page(
-        request: Request, q: Annotated[str, Query(max_length=200)] = "", cursor: Cursor = None
-    ) -> Response:
-        query = " ".join(q.split())
-
-        def render() -> Rendered:
-            context: dict[str, Any] = {
-                "heading": f"نتائج البحث عن «{query}»" if query else "البحث",
-                "kind": "search",
-                "canonical": "/search",
-                "rss": "/feed.xml",
-                "atom": "/atom.xml",
-                "health": None,
-                "query": query,
-            }
-            if not query:
-                return portal.render(
-                    "listing.html",
-                    articles=(),
-                    sources={},
-                    next_cursor=None,
-                    path="/search",
-                    cursor=None,
-                    **context,
-                )
-            return listing("listing.html", ArticleFilter(q=query), cursor, "/search", **context)
 
         return respond(request, render)
 
