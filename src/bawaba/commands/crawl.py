@@ -131,7 +131,7 @@ def print_report(report: CrawlReport) -> None:
     for col in ("source", "feeds", "unchanged", "failed feeds", "new", "updated", "failed", "robots", "requests"):
         table.add_column(col, justify="right" if col != "source" else "left")
     for slug, r in sorted(report.sources.items()):
-        table.add_row(slug, str(r.feeds), str(r.feeds_unchanged), str(r.feeds_failed), str(r.new),
+        table.add_row(r.name or slug, str(r.feeds), str(r.feeds_unchanged), str(r.feeds_failed), str(r.new),
                       str(r.updated), str(r.failed), str(r.skipped_robots), str(r.requests))
     t = report.total
     table.add_row("[bold]total", str(t("feeds")), str(t("feeds_unchanged")), str(t("feeds_failed")),

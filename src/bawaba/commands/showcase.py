@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -26,6 +27,7 @@ def demo_cmd(
     from bawaba.demo import start_network
     from bawaba.pipeline.discover import discover_source
     from bawaba.pipeline.fetch import Fetcher, FetchPolicy
+    from bawaba.pipeline.sources import SourceSpec
 
     # our own loopback network: private addresses allowed, no politeness delay needed
     cfg = settings().with_(allow_private_addresses=True, host_delay_s=0.0)
@@ -35,9 +37,12 @@ def demo_cmd(
 
         async def add_sources() -> None:
             async with Fetcher(FetchPolicy.from_settings(cfg)) as fetcher:
-                for url in net.source_urls():
+                for site, url in zip(net.sites, net.source_urls(), strict=True):
                     if url not in homepages:
-                        save_spec(store, await discover_source(fetcher, url), cfg.default_poll_s)
+                        spec = await discover_source(fetcher, url)
+                        # readable portal URLs (/source/nile) instead of a slug made from 127.0.0.1:port
+                        spec = SourceSpec(source=replace(spec.source, slug=site["slug"]), feeds=spec.feeds)
+                        save_spec(store, spec, cfg.default_poll_s)
 
         asyncio.run(add_sources())
         report = asyncio.run(crawl_pass(store, cfg, all_feeds=True, quiet=as_json))

@@ -67,6 +67,7 @@ class SourceReport:
     """What one crawl pass did for one source (the CLI's summary table)."""
 
     source: str
+    name: str = ""
     feeds: int = 0
     feeds_unchanged: int = 0
     feeds_failed: int = 0
@@ -84,9 +85,9 @@ class CrawlReport:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
 
-    def for_source(self, slug: str) -> SourceReport:
+    def for_source(self, slug: str, name: str = "") -> SourceReport:
         if slug not in self.sources:
-            self.sources[slug] = SourceReport(slug)
+            self.sources[slug] = SourceReport(slug, name or slug)
         return self.sources[slug]
 
     def total(self, attr: str) -> int:
@@ -216,7 +217,7 @@ class Coordinator:
 
     async def process_feed(self, feed: Feed, report: CrawlReport) -> None:
         source = self._sources[feed.source_id]
-        rep = report.for_source(source.slug)
+        rep = report.for_source(source.slug, source.name)
         rep.feeds += 1
         now = datetime.now(UTC)
         result = await self._fetch(feed.url, FetchKind.FEED, source, feed, feed.etag, feed.last_modified)
