@@ -51,10 +51,11 @@ def _words(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Gazetteer:
-    """Place phrases (normalised word tuples) -> (region, weight)."""
+    """Place phrases (normalised word tuples) -> (region, weight); ``firsts`` maps each phrase's
+    first word to the longest phrase starting with it, so most words cost one set lookup."""
 
     entries: Mapping[tuple[str, ...], tuple[str, float]]
-    longest: int
+    firsts: Mapping[str, int]
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str, float]]) -> Gazetteer:
@@ -66,24 +67,30 @@ class Gazetteer:
             # hand-written lists come first and win over generated names
             if key and key not in entries:
                 entries[key] = (region, weight)
-        return cls(entries, max((len(k) for k in entries), default=0))
+        firsts: dict[str, int] = {}
+        for key in entries:
+            firsts[key[0]] = max(firsts.get(key[0], 0), len(key))
+        return cls(entries, firsts)
 
     def hits(self, text: str) -> Iterator[tuple[tuple[str, ...], str, float]]:
         """Every listed phrase in ``text``, longest match first at each position, not overlapping."""
         words = _words(text)
         i = 0
         while i < len(words):
-            found = None
-            for size in range(min(self.longest, len(words) - i), 0, -1):
-                rest = tuple(words[i + 1 : i + size])
-                for first in _clitic_forms(words[i]):
-                    entry = self.entries.get((first, *rest))
-                    if entry is not None:
-                        found = ((first, *rest), entry[0], entry[1])
+            found: tuple[tuple[str, ...], str, float] | None = None
+            for first in _clitic_forms(words[i]):
+                longest = self.firsts.get(first)
+                if longest is None:
+                    continue
+                for size in range(min(longest, len(words) - i), 0, -1):
+                    if found is not None and size <= len(found[0]):
                         break
-                if found:
-                    break
-            if found:
+                    key = (first, *words[i + 1 : i + size])
+                    entry = self.entries.get(key)
+                    if entry is not None:
+                        found = (key, entry[0], entry[1])
+                        break
+            if found is not None:
                 yield found
                 i += len(found[0])
             else:
@@ -105,7 +112,7 @@ def detect_region(
     *,
     gazetteer: Gazetteer | None = None,
     min_score: float = 1.0,
-    max_chars: int = 6000,
+    max_chars: int = 1500,
 ) -> str | None:
     """``egypt``, ``arab`` or ``world`` by the highest weighted count, or None when fewer than
     ``min_score`` points of places are named. Ties go to the nearer region (egypt, then arab):

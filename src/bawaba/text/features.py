@@ -76,34 +76,33 @@ class HashedFeatures:
         #: words are seen before and their n-grams are neither cut nor hashed again
         self._grams: dict[str, npt.NDArray[np.int64]] = {}
 
-    def _word_columns(self, word: str) -> npt.NDArray[np.int64]:
-        """Columns of sklearn's ``char_wb`` n-grams of one word, hashed as ``HashingVectorizer``
-        does (murmurhash3 32-bit, absolute value modulo the block size), so models stay valid."""
+    def _word_grams(self, word: str) -> list[str]:
+        """sklearn's ``char_wb`` n-grams of one word (same features, so models stay valid)."""
         padded = f" {word} "
         low, high = self.spec.char_ngrams
-        size = 1 << self.spec.char_bits
         grams: list[str] = []
         for n in range(low, high + 1):
             if len(padded) <= n:
                 grams.append(padded)
                 break  # shorter words give the whole padded word once, as char_wb does
             grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-        hashes = np.array([murmurhash3_32(g, seed=0) for g in grams], dtype=np.int64)
-        return np.abs(hashes) % size
+        return grams
+
+    def _learn_words(self, words: set[str]) -> None:
+        """Hash the n-grams of words not seen before: murmurhash3 32-bit, absolute value modulo the
+        block size, exactly as ``HashingVectorizer`` does (so models trained either way agree)."""
+        size = 1 << self.spec.char_bits
+        for word in words - self._grams.keys():
+            hashes = np.fromiter((murmurhash3_32(g, seed=0) for g in self._word_grams(word)), dtype=np.int64)
+            self._grams[word] = np.abs(hashes) % size
 
     def _char_block(self, docs: Sequence[str]) -> sp.csr_matrix:
         cache = self._grams
         if len(cache) > 500_000:
             cache.clear()  # bound memory on endless streams
-        rows: list[npt.NDArray[np.int64]] = []
-        for doc in docs:
-            parts = []
-            for word in doc.split():
-                cols = cache.get(word)
-                if cols is None:
-                    cols = cache[word] = self._word_columns(word)
-                parts.append(cols)
-            rows.append(np.concatenate(parts) if parts else np.zeros(0, np.int64))
+        split = [doc.split() for doc in docs]
+        self._learn_words({w for words in split for w in words})
+        rows = [np.concatenate([cache[w] for w in words]) if words else np.zeros(0, np.int64) for words in split]
         return _count_matrix(rows, 1 << self.spec.char_bits)
 
     def _word_block(self, docs: Sequence[str]) -> sp.csr_matrix:
