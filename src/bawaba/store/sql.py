@@ -22,8 +22,10 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    bindparam,
     case,
     func,
+    literal,
     nulls_first,
     or_,
     select,
@@ -75,6 +77,22 @@ CONTENT_COUNTER = "content"
 DAY = timedelta(hours=24)
 #: Built once: every portal-visible write runs it.
 BUMP_CONTENT = update(counters).where(counters.c.name == CONTENT_COUNTER).values(value=counters.c.value + 1)
+#: Built once: every portal request reads it (constructing it costs more than running it).
+READ_CONTENT = select(counters.c.value).where(counters.c.name == CONTENT_COUNTER)
+GET_ARTICLE = select(articles).where(articles.c.id == bindparam("article_id"))
+
+
+def _distinct_categories() -> Any:
+    """The categories present, as a recursive skip scan: one index seek per category instead of
+    a DISTINCT over every row (SQLite has no skip scan of its own; PostgreSQL neither)."""
+    cat = articles.c.category
+    first = select(func.min(cat).label("cat")).where(cat.is_not(None)).cte("cats", recursive=True)
+    following = select(func.min(cat)).where(cat > first.c.cat).scalar_subquery()
+    walk = first.union_all(select(following).where(first.c.cat.is_not(None)))
+    return select(walk.c.cat).where(walk.c.cat.is_not(None)).order_by(walk.c.cat)
+
+
+DISTINCT_CATEGORIES = _distinct_categories()
 
 
 @contextmanager
@@ -302,7 +320,7 @@ class SqlStore(ProvenanceQueries):
             )
 
     def source_health(self, now: datetime) -> list[SourceHealth]:
-        """Every source with feed and article aggregates: four queries whatever the size.
+        """Every source with feed and article aggregates: four index-backed queries whatever the size.
 
         ``error_streak`` is the worst feed's; ``last_error`` that of the feed failing longest;
         ``next_poll_at`` the soonest of its enabled feeds; ``articles_24h`` counts first_seen.
@@ -330,20 +348,27 @@ class SqlStore(ProvenanceQueries):
             .subquery()
         )
         errors = select(ranked.c.source_id, ranked.c.last_error).where(ranked.c.rn == 1)
-        recent = case((articles.c.first_seen >= now - DAY, 1), else_=0)
-        art_agg = select(
-            articles.c.source_id,
-            func.count().label("total"),
-            func.coalesce(func.sum(recent), 0).label("recent"),
-        ).group_by(articles.c.source_id)
+        # Totals are an index-only count over ix_articles_source_id; the 24 h counts walk the
+        # first_seen index over the last day only (grouping by ``source_id + 0`` keeps the
+        # planner from preferring a full scan of the source index to save a sort). One statement.
+        recent_source = articles.c.source_id + 0
+        counts_stmt = union_all(
+            select(articles.c.source_id, func.count(), literal(False)).group_by(articles.c.source_id),
+            select(recent_source, func.count(), literal(True))
+            .where(articles.c.first_seen >= now - DAY)
+            .group_by(recent_source),
+        )
         with self._read() as conn:
             source_rows = conn.execute(select(sources).order_by(sources.c.id)).mappings().all()
             feed_rows = {r["source_id"]: r for r in conn.execute(feed_agg).mappings()}
             error_rows = {r["source_id"]: r["last_error"] for r in conn.execute(errors).mappings()}
-            art_rows = {r["source_id"]: r for r in conn.execute(art_agg).mappings()}
+            totals: dict[int, int] = {}
+            recent: dict[int, int] = {}
+            for source_id, n, is_recent in conn.execute(counts_stmt):
+                (recent if is_recent else totals)[int(source_id)] = int(n)
         health = []
         for row in source_rows:
-            fr, ar = feed_rows.get(row["id"]), art_rows.get(row["id"])
+            fr = feed_rows.get(row["id"])
             health.append(
                 SourceHealth(
                     source=source_from_row(row),
@@ -352,8 +377,8 @@ class SqlStore(ProvenanceQueries):
                     last_success_at=fr["last_success_at"] if fr else None,
                     error_streak=int(fr["error_streak"] or 0) if fr else 0,
                     last_error=error_rows.get(row["id"]),
-                    articles_24h=int(ar["recent"]) if ar else 0,
-                    articles_total=int(ar["total"]) if ar else 0,
+                    articles_24h=recent.get(int(row["id"]), 0),
+                    articles_total=totals.get(int(row["id"]), 0),
                     next_poll_at=fr["next_poll_at"] if fr else None,
                 )
             )
@@ -416,7 +441,7 @@ class SqlStore(ProvenanceQueries):
 
     def get_article(self, article_id: int) -> Article:
         with self._read() as conn:
-            row = conn.execute(select(articles).where(articles.c.id == article_id)).mappings().first()
+            row = conn.execute(GET_ARTICLE, {"article_id": article_id}).mappings().first()
         if row is None:
             raise NotFoundError(f"no article {article_id}")
         return article_from_row(row)
@@ -492,14 +517,14 @@ class SqlStore(ProvenanceQueries):
     def latest_by_category(
         self, per_category: int, *, originals_only: bool = True
     ) -> dict[str, list[Article]]:
-        """Two queries: the categories present, then one ``UNION ALL`` of per-category top-N
-        index scans. Duplicates are left out unless ``originals_only=False``."""
+        """Two queries: the categories present (a skip scan of the category index), then one
+        ``UNION ALL`` of per-category top-N index scans. Duplicates are left out unless
+        ``originals_only=False``; a category holding only duplicates is then absent."""
         if per_category < 1:
             return {}
         base = [articles.c.duplicate_of.is_(None)] if originals_only else []
-        cat_stmt = select(articles.c.category).where(articles.c.category.is_not(None), *base).distinct()
         with self._read() as conn:
-            cats = sorted(c for (c,) in conn.execute(cat_stmt))
+            cats = [str(c) for (c,) in conn.execute(DISTINCT_CATEGORIES)]
             if not cats:
                 return {}
             parts = [
@@ -512,10 +537,10 @@ class SqlStore(ProvenanceQueries):
                 for c in cats
             ]
             rows = conn.execute(union_all(*parts)).mappings().all()
-        result: dict[str, list[Article]] = {c: [] for c in cats}
+        result: dict[str, list[Article]] = {}
         for row in sorted(rows, key=lambda r: (r["sort_at"], r["id"]), reverse=True):
-            result[row["category"]].append(article_from_row(row))
-        return result
+            result.setdefault(row["category"], []).append(article_from_row(row))
+        return {c: result[c] for c in cats if c in result}
 
     def iter_articles(self, flt: ArticleFilter | None = None, batch: int = 500) -> Iterator[Article]:
         """Oldest first by id; each batch is its own short query, so no cursor or lock is held
@@ -585,9 +610,7 @@ class SqlStore(ProvenanceQueries):
         """The ``content`` counter: bumped in the same transaction as every article, source or
         story write, so it is exact under concurrent writers (one primary-key read)."""
         with self._read() as conn:
-            value = conn.execute(
-                select(counters.c.value).where(counters.c.name == CONTENT_COUNTER)
-            ).scalar_one()
+            value = conn.execute(READ_CONTENT).scalar_one()
         return f"v{value}"
 
     # -- stories ---------------------------------------------------------------------
