@@ -36,6 +36,8 @@ from bawaba.store.schema import articles, sources
 from bawaba.text.analyzer import Analyzer, default_analyzer
 
 SQLITE_TABLE = "article_fts"
+#: covering index of the columns search checks per FTS5 candidate (migration 0004)
+SQLITE_META_INDEX = "ix_articles_search_meta"
 PG_TABLE = "article_search"
 #: BM25 weight of the title over the body; 3, 6, 10, 20 measured in bench/search_quality.py
 TITLE_WEIGHT = 10.0
@@ -95,6 +97,16 @@ def rank_statements(dialect: str, title_weight: float) -> list[str]:
     if dialect != "sqlite":
         return []
     return [f"INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rank) VALUES('rank', 'bm25({title_weight}, 1.0)')"]
+
+
+def meta_index_statements(dialect: str) -> list[str]:
+    """The narrow index that answers search's per-candidate checks without reading article rows."""
+    if dialect != "sqlite":
+        return []
+    return [
+        f"CREATE INDEX IF NOT EXISTS {SQLITE_META_INDEX} "
+        "ON articles (id, duplicate_of, sort_at, category, source_id)"
+    ]
 
 
 def drop_statements(dialect: str) -> list[str]:
@@ -217,71 +229,146 @@ def _count(conn: Connection, source: Any, conds: list[ColumnElement[bool]]) -> t
     return min(n, TOTAL_CAP), n <= TOTAL_CAP
 
 
-def _fts5_top(
-    conn: Connection, query: ParsedQuery, conds: list[ColumnElement[bool]], depth: int
-) -> tuple[list[tuple[int, float, datetime | None]], bool]:
-    """The best ``depth`` matches as (id, text score, sort_at), and whether that is all of them.
+# SQLite reads go through hand-written SQL with bound parameters: the statements are few and
+# fixed, and building and compiling SQLAlchemy constructs per query cost more than the FTS5
+# lookup on small and medium indexes. Every filter reads the covering index, not the wide row.
 
-    FTS5 answers ``ORDER BY rank LIMIT n`` inside the index; the articles table is read only for
-    those candidates (filters, dates), with the pool growing until enough pass the filters.
+#: how SQLAlchemy's SQLite DateTime stores times (naive UTC); string order is time order
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+_T = SQLITE_TABLE
+_A = f"articles AS a INDEXED BY {SQLITE_META_INDEX}"
+
+
+def _marks(values: tuple[Any, ...]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _sqlite_where(query: ParsedQuery, exclude_ids: tuple[int, ...]) -> tuple[str, list[Any]]:
+    """``_filters`` as SQL over the alias ``a`` and its parameters."""
+    sql = ["a.duplicate_of IS NULL"]
+    params: list[Any] = []
+    if query.sources:
+        sql.append(f"a.source_id IN (SELECT id FROM sources WHERE slug IN ({_marks(query.sources)}))")
+        params += query.sources
+    if query.categories:
+        sql.append(f"a.category IN ({_marks(query.categories)})")
+        params += query.categories
+    if query.after:
+        sql.append("a.sort_at >= ?")
+        params.append(_day_start(query.after).replace(tzinfo=None).strftime(_SQLITE_TIME))
+    if query.before:
+        sql.append("a.sort_at < ?")
+        params.append(_day_start(query.before).replace(tzinfo=None).strftime(_SQLITE_TIME))
+    if exclude_ids:
+        sql.append(f"a.id NOT IN ({_marks(exclude_ids)})")
+        params += exclude_ids
+    return " AND ".join(sql), params
+
+
+def _sqlite_count_sql(where: str) -> str:
+    """A scalar subquery counting filtered matches up to ``TOTAL_CAP + 1``."""
+    return (
+        f"(SELECT count(*) FROM (SELECT 1 FROM {_T} JOIN {_A} ON a.id = {_T}.rowid "
+        f"WHERE {_T} MATCH ? AND {where} LIMIT {TOTAL_CAP + 1}))"
+    )
+
+
+def _sqlite_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def _fts5_top(
+    conn: Connection, query: ParsedQuery, exclude_ids: tuple[int, ...], depth: int
+) -> tuple[list[tuple[int, float, datetime | None]], int, bool]:
+    """The best ``depth`` matches as (id, text score, sort_at), the capped total, and exactness.
+
+    FTS5 answers ``ORDER BY rank LIMIT pool`` inside the index and the candidates are checked
+    against the filters through the covering index, in one statement; the pool grows x4 while
+    filters reject too many. Only when the pool did not hold every match is the total counted
+    (a second statement, capped): rare words, most multi-word queries, never pay for it.
     """
     expr = fts5_match(query)
+    where, params = _sqlite_where(query, exclude_ids)
+    top = (
+        f"SELECT f.rowid, f.rank, a.sort_at, a.id IS NOT NULL AND {where} "
+        f"FROM (SELECT rowid, rank FROM {_T} WHERE {_T} MATCH ? ORDER BY rank LIMIT ?) AS f "
+        f"LEFT JOIN {_A} ON a.id = f.rowid"
+    )
     pool = depth
     while True:
-        rows = conn.exec_driver_sql(
-            f"SELECT rowid, rank FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH ? ORDER BY rank LIMIT ?",
-            (expr, pool),
-        ).all()
+        rows = conn.exec_driver_sql(top, (*params, expr, pool)).all()
         exhausted = len(rows) < pool
-        meta: dict[int, datetime | None] = {}
-        ids = [int(r[0]) for r in rows]
-        for i in range(0, len(ids), 5000):
-            chunk = ids[i : i + 5000]
-            meta.update(
-                (int(r[0]), r[1])
-                for r in conn.execute(
-                    select(articles.c.id, articles.c.sort_at).where(articles.c.id.in_(chunk), *conds)
-                )
-            )
-        kept = [(int(r[0]), -float(r[1]), meta[int(r[0])]) for r in rows if int(r[0]) in meta]
+        kept = [(int(r[0]), -float(r[1]), _sqlite_time(r[2])) for r in rows if r[3]]
         if exhausted or len(kept) >= depth or pool >= POOL_MAX:
             break
         pool *= 4
-    if not exhausted and len(kept) < depth:
+    if exhausted:
+        return kept, len(kept), True
+    if len(kept) < depth:
         # very selective filters: let the engine join every match instead of growing the pool
+        conds = _filters(query)
+        if exclude_ids:
+            conds.append(articles.c.id.not_in(exclude_ids))
         source, score, cond = _matching(conn, query)
         stmt = select(articles.c.id, score, articles.c.sort_at).select_from(source)
         stmt = stmt.where(cond, *conds).order_by(score.desc(), articles.c.id).limit(depth)
         kept = [(int(r[0]), float(r[1]), r[2]) for r in conn.execute(stmt)]
-    return kept, exhausted
+    count = int(conn.exec_driver_sql(f"SELECT {_sqlite_count_sql(where)}", (expr, *params)).scalar_one())
+    return kept, min(count, TOTAL_CAP), count <= TOTAL_CAP
+
+
+def _fts5_by_date(
+    conn: Connection, query: ParsedQuery, exclude_ids: tuple[int, ...], limit: int, offset: int
+) -> Hits:
+    """A page of matches newest first, with the capped total, in one statement."""
+    expr = fts5_match(query)
+    where, params = _sqlite_where(query, exclude_ids)
+    rows = conn.exec_driver_sql(
+        f"SELECT a.id, -bm25({_T}, {TITLE_WEIGHT}, 1.0), {_sqlite_count_sql(where)} "
+        f"FROM {_T} JOIN {_A} ON a.id = {_T}.rowid WHERE {_T} MATCH ? AND {where} "
+        "ORDER BY a.sort_at DESC, a.id DESC LIMIT ? OFFSET ?",
+        (expr, *params, expr, *params, limit, offset),
+    ).all()
+    if rows:
+        count = int(rows[0][2])
+    else:
+        count = int(conn.exec_driver_sql(f"SELECT {_sqlite_count_sql(where)}", (expr, *params)).scalar_one())
+    return Hits([Hit(int(r[0]), float(r[1])) for r in rows], min(count, TOTAL_CAP), count <= TOTAL_CAP)
 
 
 def _top(
-    conn: Connection, query: ParsedQuery, conds: list[ColumnElement[bool]], depth: int
-) -> tuple[list[tuple[int, float, datetime | None]], bool]:
+    conn: Connection, query: ParsedQuery, exclude_ids: tuple[int, ...], depth: int
+) -> tuple[list[tuple[int, float, datetime | None]], int, bool]:
+    """(best ``depth`` matches, capped total, exact) on either engine."""
     if conn.dialect.name == "sqlite":
-        return _fts5_top(conn, query, conds, depth)
+        return _fts5_top(conn, query, exclude_ids, depth)
+    conds = _filters(query)
+    if exclude_ids:
+        conds.append(articles.c.id.not_in(exclude_ids))
     source, score, cond = _matching(conn, query)
     stmt = select(articles.c.id, score, articles.c.sort_at).select_from(source).where(cond, *conds)
     rows = conn.execute(stmt.order_by(score.desc(), articles.c.id).limit(depth + 1)).all()
-    return [(int(r[0]), float(r[1]), r[2]) for r in rows[:depth]], len(rows) <= depth
+    kept = [(int(r[0]), float(r[1]), r[2]) for r in rows[:depth]]
+    if len(rows) <= depth:
+        return kept, len(kept), True
+    total, exact = _count(conn, source, [*conds, cond])
+    return kept, total, exact
 
 
 def _relevance(
-    conn: Connection, query: ParsedQuery, conds: list[ColumnElement[bool]], depth: int, now: datetime
+    conn: Connection, query: ParsedQuery, exclude_ids: tuple[int, ...], depth: int, now: datetime
 ) -> tuple[list[Hit], int, bool]:
     """Hits ranked by text score x recency prior, with the (capped) number of matches."""
     # the prior is at most (1 + RECENCY_BOOST), so reranking a pool 2x the page depth keeps
     # pages stable in practice
-    rows, exhausted = _top(conn, query, conds, max(POOL_MIN, 2 * depth))
+    rows, total, exact = _top(conn, query, exclude_ids, max(POOL_MIN, 2 * depth))
     hits = sorted(
         (Hit(i, score * recency_factor(when, now)) for i, score, when in rows),
         key=lambda h: (-h.score, h.article_id),
     )
-    if exhausted:
-        return hits, len(hits), True
-    source, _, cond = _matching(conn, query)
-    total, exact = _count(conn, source, [*conds, cond])
     return hits, total, exact
 
 
@@ -302,12 +389,12 @@ def search(
     (and ``relax``), the OR of its terms ranked by BM25 fills the list after the strict hits.
     """
     now = now or datetime.now(UTC)
-    conds = _filters(query)
-    if exclude_ids:
-        conds.append(articles.c.id.not_in(exclude_ids))
     if not query.has_terms:
         if query.is_empty:
             return Hits([], 0)
+        conds = _filters(query)
+        if exclude_ids:
+            conds.append(articles.c.id.not_in(exclude_ids))
         total, exact = _count(conn, articles, conds)
         rows = conn.execute(
             select(articles.c.id)
@@ -318,6 +405,11 @@ def search(
         ).all()
         return Hits([Hit(int(r[0]), 0.0) for r in rows], total, exact)
     if sort == "date":
+        if conn.dialect.name == "sqlite":
+            return _fts5_by_date(conn, query, exclude_ids, limit, offset)
+        conds = _filters(query)
+        if exclude_ids:
+            conds.append(articles.c.id.not_in(exclude_ids))
         source, score, cond = _matching(conn, query)
         total, exact = _count(conn, source, [*conds, cond])
         if not total or offset >= total:
@@ -327,11 +419,11 @@ def search(
             stmt.order_by(articles.c.sort_at.desc(), articles.c.id.desc()).limit(limit).offset(offset)
         ).all()
         return Hits([Hit(int(r[0]), float(r[1])) for r in rows], total, exact)
-    hits, total, exact = _relevance(conn, query, conds, offset + limit, now)
+    hits, total, exact = _relevance(conn, query, exclude_ids, offset + limit, now)
     relaxed = query.relaxed() if relax and total < MIN_STRICT_HITS else None
     if relaxed is not None:
         strict = {h.article_id for h in hits}
-        more, total, exact = _relevance(conn, relaxed, conds, offset + limit, now)
+        more, total, exact = _relevance(conn, relaxed, exclude_ids, offset + limit, now)
         hits += [h for h in more if h.article_id not in strict]
     return Hits(hits[offset : offset + limit], total, exact)
 
