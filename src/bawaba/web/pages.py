@@ -12,7 +12,7 @@ from bawaba.errors import NotFoundError
 from bawaba.models import Article, Source, SourceHealth
 from bawaba.store.base import ArticleFilter
 from bawaba.taxonomy import category, slugs
-from bawaba.web.cache import Rendered, cached_response
+from bawaba.web.cache import RecentValues, Rendered, cached_response
 from bawaba.web.context import Portal, article_path
 from bawaba.web.related import related_articles
 from bawaba.web.stories import top_stories
@@ -21,6 +21,10 @@ RELATED_COUNT = 6
 HOME_PER_CATEGORY = 5
 HOME_TOP_STORIES = 5
 PAGE_MAX_AGE = 60
+#: seconds an article's related ids are reused across change tokens (new articles may take this
+#: long to appear under "you may also read"); the full-text query behind them is the costliest
+#: part of an article page, and the token moves with every crawled article
+RELATED_TTL_S = 300.0
 
 ArticleId = Annotated[int, Path(ge=1, le=2**62)]
 Cursor = Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_.=~:-]*$")]
@@ -70,6 +74,23 @@ def build_router(portal: Portal) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     store = portal.store
     size = portal.settings.page_size
+
+    # keyed by what the choice depends on in the article itself; off when page caching is off
+    related_ids: RecentValues[tuple[int, str | None, int | None], tuple[int, ...]] = RecentValues(
+        RELATED_TTL_S if portal.settings.web_cache_s > 0 else 0
+    )
+
+    def related_for(article: Article) -> list[Article]:
+        """``related_articles``, remembered by id: a hit costs one primary-key batch read."""
+        key = (article.id or 0, article.category, article.story_id)
+        ids = related_ids.get(key)
+        if ids is not None:
+            found = store.get_articles(ids)
+            if len(found) == len(ids):
+                return found
+        picked = related_articles(store, article, RELATED_COUNT)
+        related_ids.put(key, tuple(a.id for a in picked if a.id is not None))
+        return picked
 
     def respond(request: Request, render: Any) -> Response:
         return cached_response(request, portal.cache, portal.change_token(), render, PAGE_MAX_AGE)
@@ -177,7 +198,7 @@ def build_router(portal: Portal) -> APIRouter:
             if source is None:
                 raise PageNotFound(str(article_id))
             slides = _gallery(article)
-            related = related_articles(store, article, RELATED_COUNT)
+            related = related_for(article)
             story = store.get_story(article.story_id) if article.story_id else None
             original = None
             if article.duplicate_of:
