@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from bawaba.errors import ImportLineError, NotFoundError
-from bawaba.models import Article, Image, Source
+from bawaba.models import Article, Extracted, Image, Source
 from bawaba.pipeline.clean import sanitize_html
 from bawaba.pipeline.run import content_hash
 from bawaba.pipeline.sources import slugify
@@ -207,23 +207,32 @@ def export_rows(store: Store, flt: ArticleFilter | None = None) -> Iterator[dict
         yield article_dict(a, slugs.get(a.source_id, str(a.source_id)))
 
 
-def article_dict(a: Article, source_slug: str) -> dict[str, Any]:
+def content_dict(a: Article | Extracted) -> dict[str, Any]:
+    """The fields an extracted page and a stored article share, JSON-ready
+    (the ``bawaba extract --json`` shape)."""
     return {
-        "id": a.id,
         "url": a.url,
         "canonical_url": a.canonical_url,
-        "source": source_slug,
         "title": a.title,
         "text": a.text,
         "html": a.html,
         "author": a.author,
         "published_at": a.published_at.isoformat() if a.published_at else None,
-        "first_seen": a.first_seen.isoformat() if a.first_seen else None,
         "lead_image": a.lead_image,
         "images": [{"src": i.src, "caption": i.caption} for i in a.images],
         "section": a.section,
         "tags": list(a.tags),
         "language": a.language,
+    }
+
+
+def article_dict(a: Article, source_slug: str) -> dict[str, Any]:
+    """An article in the export/API shape: the content fields plus identity and derived fields."""
+    return {
+        "id": a.id,
+        **content_dict(a),
+        "source": source_slug,
+        "first_seen": a.first_seen.isoformat() if a.first_seen else None,
         "category": a.category,
         "region": a.region,
         "story_id": a.story_id,

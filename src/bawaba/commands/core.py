@@ -130,25 +130,13 @@ def extract_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the extraction as JSON.")] = False,
 ) -> None:
     """Extract the article from a saved page."""
+    from bawaba.archive import content_dict
     from bawaba.pipeline.extract import extract_article
 
     if not file.is_file():
         raise ConfigError(f"no such file: {file}")
     ex = extract_article(file.read_bytes(), url)
-    data = {
-        "url": ex.url,
-        "canonical_url": ex.canonical_url,
-        "title": ex.title,
-        "text": ex.text,
-        "html": ex.html,
-        "author": ex.author,
-        "published_at": ex.published_at.isoformat() if ex.published_at else None,
-        "lead_image": ex.lead_image,
-        "images": [{"src": i.src, "caption": i.caption} for i in ex.images],
-        "section": ex.section,
-        "tags": list(ex.tags),
-        "language": ex.language,
-    }
+    data = content_dict(ex)
     if as_json:
         print_json(data)
         return
