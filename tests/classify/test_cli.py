@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.classify.test_classifier import SNIPPETS
 from typer.testing import CliRunner
 
 from bawaba.cli import app
+
+from .test_classifier import SNIPPETS
 
 runner = CliRunner()
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from tests.classify.test_classifier import SNIPPETS
 from typer.testing import CliRunner
 
 from bawaba.cli import app
 from bawaba.models import Article, Source
 from bawaba.store import open_store
+
+from .test_classifier import SNIPPETS
 
 
 def test_recategorize_updates_store(sqlite_url: str) -> None:

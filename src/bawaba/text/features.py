@@ -11,11 +11,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import mmh3
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 import Stemmer
-from sklearn.utils import murmurhash3_32
 
 from bawaba.text.normalize import normalize
 
@@ -89,11 +89,12 @@ class HashedFeatures:
         return grams
 
     def _learn_words(self, words: set[str]) -> None:
-        """Hash the n-grams of words not seen before: murmurhash3 32-bit, absolute value modulo the
-        block size, exactly as ``HashingVectorizer`` does (so models trained either way agree)."""
+        """Hash the n-grams of words not seen before: signed murmurhash3 32-bit (``mmh3``, the same
+        function as sklearn's ``murmurhash3_32`` without importing scikit-learn at runtime), absolute
+        value modulo the block size, exactly as ``HashingVectorizer`` does."""
         size = 1 << self.spec.char_bits
         for word in words - self._grams.keys():
-            hashes = np.fromiter((murmurhash3_32(g, seed=0) for g in self._word_grams(word)), dtype=np.int64)
+            hashes = np.fromiter((mmh3.hash(g, 0) for g in self._word_grams(word)), dtype=np.int64)
             self._grams[word] = np.abs(hashes) % size
 
     def _char_block(self, docs: Sequence[str]) -> sp.csr_matrix:
@@ -120,7 +121,7 @@ class HashedFeatures:
                 for gram in grams:
                     col = cache.get(gram)
                     if col is None:
-                        col = cache[gram] = abs(murmurhash3_32(gram, seed=0)) % size
+                        col = cache[gram] = abs(mmh3.hash(gram, 0)) % size
                     cols.append(col)
             rows.append(np.array(cols, dtype=np.int64))
         return _count_matrix(rows, size)
