@@ -42,6 +42,9 @@ class ClusterParams:
     max_candidates: int = 48
     #: hours over which the cosine halves with the time between two articles
     half_life_h: float = 24.0
+    #: probe terms in more live members than this are skipped when rarer ones found candidates
+    #: (a common term names no story and costs the most to count)
+    max_posting: int = 300
 
 
 def story_terms(title: str, body_terms: Sequence[str], params: ClusterParams) -> Counter[str]:
@@ -120,26 +123,40 @@ class StoryClusterer:
         norm = math.sqrt(float(sq[0]))
         order = np.argsort(-w, kind="stable")[: self.params.probe_terms]
         hits: Counter[int] = Counter()
-        for tid in ids[order].tolist():
-            hits.update(self._postings.get(tid, ()))
+        postings = sorted((self._postings.get(t, set()) for t in ids[order].tolist()), key=len)
+        for posting in postings:
+            if len(posting) > self.params.max_posting and hits:
+                break
+            hits.update(posting)
         if not hits:
             return None
-        weight_of = dict(zip(ids.tolist(), w.tolist(), strict=True))
-        half_life_s = self.params.half_life_h * 3600.0
+        # most shared probe terms first, ties by key: the same choice after a rebuild
+        keys = np.fromiter(hits.keys(), dtype=np.int64, count=len(hits))
+        shared_n = np.fromiter(hits.values(), dtype=np.int64, count=len(hits))
+        top = np.lexsort((keys, -shared_n))[: self.params.max_candidates]
+        members = [self._members[k] for k in keys[top].tolist()]
+        members = [m for m in members if abs(m.when - when) <= max_gap_s]
+        if not members:
+            return None
+        # every candidate scored at once: concatenated sparse vectors, query weights by search
+        lengths = np.fromiter((len(m.ids) for m in members), dtype=np.int64, count=len(members))
+        mids = np.concatenate([m.ids for m in members])
+        mw = np.concatenate([m.tf for m in members]) * self._idf(mids)
+        qorder = np.argsort(ids)
+        qids, qw = ids[qorder], w[qorder]
+        pos = np.minimum(np.searchsorted(qids, mids), len(qids) - 1)
+        shared = np.where(qids[pos] == mids, qw[pos], 0.0)
+        offsets = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)[:-1]])
+        dots = np.add.reduceat(shared * mw, offsets)
+        mnorms = np.sqrt(np.add.reduceat(mw * mw, offsets))
+        gaps = np.abs(np.fromiter((m.when for m in members), dtype=np.float64, count=len(members)) - when)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cos = np.where(mnorms > 0, dots / (norm * mnorms), 0.0)
+        scores = cos * 0.5 ** (gaps / (self.params.half_life_h * 3600.0))
         best: tuple[int, float] | None = None
-        ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: self.params.max_candidates]
-        for key, _ in ranked:
-            m = self._members[key]
-            gap = abs(m.when - when)
-            if gap > max_gap_s:
-                continue
-            mw = m.tf * self._idf(m.ids)
-            mnorm = math.sqrt(float(np.dot(mw, mw)))
-            dot = sum(weight_of.get(t, 0.0) * x for t, x in zip(m.ids.tolist(), mw.tolist(), strict=True))
-            cos = dot / (norm * mnorm) if mnorm else 0.0
-            s = cos * 0.5 ** (gap / half_life_s)
-            if best is None or s > best[1] or (s == best[1] and m.story < best[0]):
-                best = (m.story, s)
+        for m, sc in zip(members, scores.tolist(), strict=True):
+            if best is None or sc > best[1] or (sc == best[1] and m.story < best[0]):
+                best = (m.story, sc)
         return best
 
     # -- membership ------------------------------------------------------------------

@@ -99,6 +99,8 @@ class StoryWindow:
         self._members: dict[int, Member] = {}  # slot -> member
         self._slot_of_id: dict[int, int] = {}
         self._slot_of_url: dict[str, int] = {}
+        #: original id -> slots of the live members pointing to it (itself included)
+        self._by_original: dict[int, set[int]] = {}
         self._free: list[int] = []
         self._heap: list[tuple[float, int]] = []
         self._next_slot = 0
@@ -146,7 +148,8 @@ class StoryWindow:
         if slot is not None:
             return self._members[slot]
         # the original left the window: it is earlier than anything live; its copies know its story
-        story = next((m.story_id for m in self._members.values() if m.original_id == original_id), 0)
+        slots = self._by_original.get(original_id, ())
+        story = self._members[min(slots)].story_id if slots else 0
         return Member(original_id, "", 0, "", float("-inf"), float("-inf"), original_id, story)
 
     # -- admitting -----------------------------------------------------------------------
@@ -157,15 +160,18 @@ class StoryWindow:
         original = d.original_id or article_id
         member = Member(article_id, d.url, d.source_id, d.title, d.when, d.first_seen, original, d.story_id)
         changed: list[Repoint] = []
-        if d.later_roots:
-            later = set(d.later_roots)
-            for slot, m in self._members.items():
-                if m.original_id in later and m.article_id != original:
-                    changed.append(Repoint(m.article_id, original, d.story_id, m.story_id))
-                    m.original_id = original
-                    if m.story_id != d.story_id:
-                        m.story_id = d.story_id
-                        self.clusters.move(slot, d.story_id)
+        for root in d.later_roots:
+            for slot in sorted(self._by_original.pop(root, ()), key=lambda s: self._members[s].article_id):
+                m = self._members[slot]
+                if m.article_id == original:
+                    self._by_original.setdefault(root, set()).add(slot)
+                    continue
+                changed.append(Repoint(m.article_id, original, d.story_id, m.story_id))
+                m.original_id = original
+                self._by_original.setdefault(original, set()).add(slot)
+                if m.story_id != d.story_id:
+                    m.story_id = d.story_id
+                    self.clusters.move(slot, d.story_id)
         if d.when >= self._high - self.window_s:
             self._add(member, d.fingerprint, d.counts)
         return changed
@@ -184,6 +190,7 @@ class StoryWindow:
         self._members[slot] = member
         self._slot_of_id[member.article_id] = slot
         self._slot_of_url[member.url] = slot
+        self._by_original.setdefault(member.original_id, set()).add(slot)
         heapq.heappush(self._heap, (member.when, slot))
         self.index.add(slot, fp)
         self.clusters.add(slot, member.story_id, counts, member.when)
@@ -201,6 +208,11 @@ class StoryWindow:
                 continue
             self.index.remove(slot)
             self.clusters.remove(slot)
+            copies = self._by_original.get(member.original_id)
+            if copies is not None:
+                copies.discard(slot)
+                if not copies:
+                    del self._by_original[member.original_id]
             if self._slot_of_id.get(member.article_id) == slot:
                 del self._slot_of_id[member.article_id]
             if self._slot_of_url.get(member.url) == slot:
