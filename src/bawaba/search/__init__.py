@@ -19,7 +19,7 @@ from bawaba.models import Article
 from bawaba.search.query import ParsedQuery, Term, parse_query
 from bawaba.search.snippet import highlight, snippet
 from bawaba.store import fulltext
-from bawaba.store.base import Store
+from bawaba.store.base import ArticleFilter, Store
 from bawaba.text.analyzer import default_analyzer
 
 __all__ = [
@@ -140,36 +140,46 @@ def related(
 ) -> list[Article]:
     """Up to ``n`` articles close in content, preferring the same story, category and recent ones.
 
-    One OR query of the title terms and the lead's first distinct terms ranks by BM25 with the
-    recency prior; the same story weighs x1.5 and the same category x1.2 on top, and articles of
-    the same story or category come before the others.
+    The other articles of the article's story come first (they are what a reader of one version
+    wants next), then one OR query of the title terms and the lead's first distinct terms ranks
+    by BM25 with the recency prior; the same story weighs x1.5 and the same category x1.2 on
+    top, and articles of the same category come before the others.
     """
     query = _related_query(article)
-    if not query.has_terms or n <= 0:
+    if n <= 0 or not (query.has_terms or article.story_id is not None):
         return []
     exclude = tuple(i for i in (article.id, article.duplicate_of) if i is not None)
-    try:
-        with store.engine.connect() as conn:
-            hits = fulltext.search(conn, query, limit=3 * n + 4, now=now, exclude_ids=exclude).hits
-    except SQLAlchemyError as exc:
-        raise StoreError(f"related search failed: {exc.__class__.__name__}") from exc
+    hits: list[fulltext.Hit] = []
+    if query.has_terms:
+        try:
+            with store.engine.connect() as conn:
+                hits = fulltext.search(
+                    conn, query, limit=3 * n + 4, now=now, exclude_ids=exclude, count=False
+                ).hits
+        except SQLAlchemyError as exc:
+            raise StoreError(f"related search failed: {exc.__class__.__name__}") from exc
     candidates = store.get_articles([h.article_id for h in hits])
+    found = {a.id for a in candidates}
+    if article.story_id is not None:
+        mates = store.list_articles(
+            ArticleFilter(story_id=article.story_id, originals_only=True), limit=n + 4
+        )
+        candidates += [a for a in mates.items if a.id not in found]
     scores = {h.article_id: h.score for h in hits}
 
+    def same_story(a: Article) -> bool:
+        return article.story_id is not None and a.story_id == article.story_id
+
     def weight(a: Article) -> float:
-        bonus = 1.0
-        if article.story_id is not None and a.story_id == article.story_id:
-            bonus *= 1.5
+        bonus = 1.5 if same_story(a) else 1.0
         if article.category and a.category == article.category:
             bonus *= 1.2
         return scores.get(a.id or 0, 0.0) * bonus
 
-    def key(a: Article) -> tuple[bool, float, int]:
-        # the same story or category first, then closeness: a reader on a sports page wants sport
-        close = (article.story_id is not None and a.story_id == article.story_id) or (
-            bool(article.category) and a.category == article.category
-        )
-        return (not close, -weight(a), a.id or 0)
+    def key(a: Article) -> tuple[int, float, int]:
+        # the story first, then the category, then closeness: a reader on a sports page wants sport
+        rank = 0 if same_story(a) else 1 if article.category and a.category == article.category else 2
+        return (rank, -weight(a), -(a.id or 0))
 
     picked = sorted((a for a in candidates if not _is_copy(a, article)), key=key)
     return picked[:n]

@@ -281,7 +281,7 @@ def _sqlite_time(value: Any) -> datetime | None:
 
 
 def _fts5_top(
-    conn: Connection, query: ParsedQuery, exclude_ids: tuple[int, ...], depth: int
+    conn: Connection, query: ParsedQuery, exclude_ids: tuple[int, ...], depth: int, count: bool = True
 ) -> tuple[list[tuple[int, float, datetime | None]], int, bool]:
     """The best ``depth`` matches as (id, text score, sort_at), the capped total, and exactness.
 
@@ -316,8 +316,10 @@ def _fts5_top(
         stmt = select(articles.c.id, score, articles.c.sort_at).select_from(source)
         stmt = stmt.where(cond, *conds).order_by(score.desc(), articles.c.id).limit(depth)
         kept = [(int(r[0]), float(r[1]), r[2]) for r in conn.execute(stmt)]
-    count = int(conn.exec_driver_sql(f"SELECT {_sqlite_count_sql(where)}", (expr, *params)).scalar_one())
-    return kept, min(count, TOTAL_CAP), count <= TOTAL_CAP
+    if not count:
+        return kept, len(kept), False
+    n = int(conn.exec_driver_sql(f"SELECT {_sqlite_count_sql(where)}", (expr, *params)).scalar_one())
+    return kept, min(n, TOTAL_CAP), n <= TOTAL_CAP
 
 
 def _fts5_by_date(
@@ -340,11 +342,12 @@ def _fts5_by_date(
 
 
 def _top(
-    conn: Connection, query: ParsedQuery, exclude_ids: tuple[int, ...], depth: int
+    conn: Connection, query: ParsedQuery, exclude_ids: tuple[int, ...], depth: int, count: bool = True
 ) -> tuple[list[tuple[int, float, datetime | None]], int, bool]:
-    """(best ``depth`` matches, capped total, exact) on either engine."""
+    """(best ``depth`` matches, capped total, exact) on either engine; without ``count`` the
+    total is only what was found (exact False when there may be more)."""
     if conn.dialect.name == "sqlite":
-        return _fts5_top(conn, query, exclude_ids, depth)
+        return _fts5_top(conn, query, exclude_ids, depth, count)
     conds = _filters(query)
     if exclude_ids:
         conds.append(articles.c.id.not_in(exclude_ids))
@@ -354,17 +357,24 @@ def _top(
     kept = [(int(r[0]), float(r[1]), r[2]) for r in rows[:depth]]
     if len(rows) <= depth:
         return kept, len(kept), True
+    if not count:
+        return kept, len(kept), False
     total, exact = _count(conn, source, [*conds, cond])
     return kept, total, exact
 
 
 def _relevance(
-    conn: Connection, query: ParsedQuery, exclude_ids: tuple[int, ...], depth: int, now: datetime
+    conn: Connection,
+    query: ParsedQuery,
+    exclude_ids: tuple[int, ...],
+    depth: int,
+    now: datetime,
+    count: bool = True,
 ) -> tuple[list[Hit], int, bool]:
     """Hits ranked by text score x recency prior, with the (capped) number of matches."""
     # the prior is at most (1 + RECENCY_BOOST), so reranking a pool 2x the page depth keeps
     # pages stable in practice
-    rows, total, exact = _top(conn, query, exclude_ids, max(POOL_MIN, 2 * depth))
+    rows, total, exact = _top(conn, query, exclude_ids, max(POOL_MIN, 2 * depth), count)
     hits = sorted(
         (Hit(i, score * recency_factor(when, now)) for i, score, when in rows),
         key=lambda h: (-h.score, h.article_id),
@@ -382,11 +392,13 @@ def search(
     now: datetime | None = None,
     exclude_ids: tuple[int, ...] = (),
     relax: bool = True,
+    count: bool = True,
 ) -> Hits:
     """One page of hits and the match count. A query without terms lists its filters by date.
 
     Relevance is AND-first: when the strict query has fewer than ``MIN_STRICT_HITS`` matches
     (and ``relax``), the OR of its terms ranked by BM25 fills the list after the strict hits.
+    Without ``count`` (related articles need no total) a relevance search skips the capped count.
     """
     now = now or datetime.now(UTC)
     if not query.has_terms:
@@ -419,11 +431,11 @@ def search(
             stmt.order_by(articles.c.sort_at.desc(), articles.c.id.desc()).limit(limit).offset(offset)
         ).all()
         return Hits([Hit(int(r[0]), float(r[1])) for r in rows], total, exact)
-    hits, total, exact = _relevance(conn, query, exclude_ids, offset + limit, now)
+    hits, total, exact = _relevance(conn, query, exclude_ids, offset + limit, now, count)
     relaxed = query.relaxed() if relax and total < MIN_STRICT_HITS else None
     if relaxed is not None:
         strict = {h.article_id for h in hits}
-        more, total, exact = _relevance(conn, relaxed, exclude_ids, offset + limit, now)
+        more, total, exact = _relevance(conn, relaxed, exclude_ids, offset + limit, now, count)
         hits += [h for h in more if h.article_id not in strict]
     return Hits(hits[offset : offset + limit], total, exact)
 

@@ -35,7 +35,11 @@ PAGE_MAX_AGE = 60
 
 SortParam = Literal["relevance", "date"]
 QueryParam = Annotated[
-    str, Query(max_length=MAX_QUERY_CHARS, description='words, "phrases", -word, OR, source:, category:, after:, before:')
+    str,
+    Query(
+        max_length=MAX_QUERY_CHARS,
+        description='words, "phrases", -word, OR, source:, category:, after:, before:',
+    ),
 ]
 CategoryParam = Annotated[str | None, Query(max_length=40, description="category slug (narrows the query)")]
 
@@ -58,9 +62,7 @@ class SearchPageOut(BaseModel):
     next: str | None
 
 
-def _run(
-    portal: Portal, q: str, cat: str | None, sort: SortParam, limit: int, offset: int
-) -> SearchResults:
+def _run(portal: Portal, q: str, cat: str | None, sort: SortParam, limit: int, offset: int) -> SearchResults:
     """The search itself; ``cat`` (a form/API parameter) replaces any ``category:`` in the text."""
     store = portal.store
     if not isinstance(getattr(store, "engine", None), Engine):
