@@ -232,3 +232,22 @@ def test_totals_are_capped_and_labelled(store: SqlStore, monkeypatch: pytest.Mon
     assert results.next_offset == 1
     exact = search_articles(store, "الموسيقى", now=NOW)
     assert (exact.total, exact.total_label, exact.next_offset) == (1, "1", None)
+
+
+def test_related_puts_the_story_first(store: SqlStore) -> None:
+    """An article of the same story comes first even when its words are far from the article's."""
+    from bawaba.models import Story
+
+    ids = store.ids  # type: ignore[attr-defined]
+    story = store.save_story(
+        Story(id=0, title="الأمم المتحدة", first_seen=NOW, last_seen=NOW, source_count=2, article_count=2)
+    )
+    # the council article shares few words with the UN one; the tech article shares none
+    for key in ("un", "tech"):
+        store.update_article_fields(ids[key], story_id=story.id)
+    un = store.get_article(ids["un"])
+    got = [a.id for a in related(store, un, n=3, now=NOW)]
+    assert got[0] == ids["tech"] and ids["council"] in got and ids["un"] not in got
+    # without the story the tech article is not close at all
+    store.update_article_fields(ids["tech"], story_id=None)
+    assert ids["tech"] not in [a.id for a in related(store, store.get_article(ids["un"]), n=1, now=NOW)]
