@@ -35,7 +35,7 @@ class ClusterParams:
     #: title terms count this many times
     title_weight: int = 2
     #: analysed terms of the body taken as its lead
-    lead_terms: int = 60
+    lead_terms: int = 120
     #: rarest terms of an article used to look up candidate members
     probe_terms: int = 12
     #: most candidate members scored per article (most shared probe terms first)
