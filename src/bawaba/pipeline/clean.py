@@ -32,6 +32,7 @@ __all__ = [
     "TextRule",
     "class_words",
     "clean_blocks",
+    "contains_words",
     "default_rules",
     "is_linky",
     "load_rules",
@@ -73,6 +74,8 @@ class CleanupRules:
     drop: tuple[TextRule, ...]
     block: tuple[TextRule, ...]
     truncate: tuple[TextRule, ...]
+    caption_words: tuple[tuple[str, ...], ...] = ()
+    gallery_words: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,8 @@ def load_rules(directory: Path | None = None) -> CleanupRules:
         drop=_text_rules(text.get("drop"), "text.yaml:drop"),
         block=_text_rules(text.get("block"), "text.yaml:block"),
         truncate=_text_rules(text.get("truncate"), "text.yaml:truncate"),
+        caption_words=_word_seqs(dom.get("caption_words")),
+        gallery_words=_word_seqs(dom.get("gallery_words")),
     )
 
 
@@ -142,7 +147,8 @@ def class_words(value: str) -> list[str]:
     return [w.lower() for w in _WORD_SPLIT.split(_CAMEL.sub(" ", value)) if w]
 
 
-def _contains_seq(words: Sequence[str], seqs: Iterable[tuple[str, ...]]) -> bool:
+def contains_words(words: Sequence[str], seqs: Iterable[tuple[str, ...]]) -> bool:
+    """Whether one of the word sequences ``seqs`` occurs, as consecutive words, in ``words``."""
     for seq in seqs:
         n = len(seq)
         for i in range(len(words) - n + 1):
@@ -294,9 +300,9 @@ def preclean_tree(root: Any, rules: CleanupRules | None = None) -> int:
         words = class_words(raw_class) + class_words(el.get("id") or "")
         if not words:
             continue
-        if _contains_seq(words, rules.always_words):
+        if contains_words(words, rules.always_words):
             doomed.append(el)
-        elif _contains_seq(words, rules.chrome_words):
+        elif contains_words(words, rules.chrome_words):
             chars = _para_chars(el)
             if chars * 2 <= total or chars < 200:
                 doomed.append(el)

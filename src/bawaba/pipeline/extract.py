@@ -14,18 +14,17 @@ import copy
 import html as html_lib
 import re
 import unicodedata
-from collections.abc import Iterable
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
 from bawaba.errors import ExtractionError, NoArticleError
-from bawaba.models import Extracted, Image
-from bawaba.pipeline.clean import Block, class_words, clean_blocks, preclean_tree
+from bawaba.models import Extracted
+from bawaba.pipeline.clean import Block, clean_blocks, preclean_tree
 from bawaba.pipeline.decode import decode_html
+from bawaba.pipeline.figures import EDGE_COUNTER, collect_images, detach_figures
 from bawaba.pipeline.metadata import PageMeta, absolute_url, read_metadata, squash
 from bawaba.pipeline.sanitize import sanitize_html
 
@@ -35,38 +34,11 @@ Favor = Literal["balanced", "precision", "recall"]
 
 #: shorter bodies are teasers, error pages or index pages, not articles
 MIN_TEXT_CHARS = 120
-_MAX_IMAGES = 40
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _LATIN = re.compile("[A-Za-z]")
 #: languages written in Arabic script: a page declaring one of them keeps its declaration
 _ARABIC_SCRIPT_LANGS = frozenset({"ar", "fa", "ur", "ps", "ckb", "ku", "sd", "ug", "arz", "ary"})
-_IMG_TAGS = ("img", "amp-img")
-#: "٣ من ١٠", "3/10", "(صورة 2 من 7)" at either end of a caption: gallery chrome, not caption
-_EDGE_COUNTER = re.compile(
-    r"^\s*[(\[]?\s*(صورة\s*)?[\d\u0660-\u0669]{1,3}\s*(/|من|of)\s*[\d\u0660-\u0669]{1,3}\s*[)\]]?\s*[-–|:]?\s*"
-    r"|\s*[-–|:]?\s*[(\[]?\s*[\d\u0660-\u0669]{1,3}\s*(/|من|of)\s*[\d\u0660-\u0669]{1,3}\s*[)\]]?\s*$"
-)
-_IMG_NOISE = frozenset(
-    {
-        "logo",
-        "icon",
-        "avatar",
-        "sprite",
-        "emoji",
-        "pixel",
-        "spacer",
-        "badge",
-        "ad",
-        "ads",
-        "banner",
-        "share",
-        "social",
-    }
-)
-_CAPTION_WORDS = frozenset({"caption", "cap", "desc", "description", "credit", "title", "text"})
-_LAZY_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "src")
-_COUNTER = re.compile(r"[\d\u0660-\u0669\s/()\[\]|من-]*")
 _TEASER_END = re.compile(r"(\.\.\.|…)\s*$")
 _HI_TAGS = {"#b": "strong", "#i": "em", "#u": "em", "#t": "em"}
 
@@ -214,66 +186,7 @@ def _run_trafilatura(tree: Any, url: str, *, precision: bool, recall: bool) -> s
     return result
 
 
-# --- images -------------------------------------------------------------------------------------
-
-
-def _img_src(img: Any, base: str) -> str | None:
-    for attr in _LAZY_ATTRS:
-        value = img.get(attr)
-        if value and not value.strip().startswith("data:"):
-            return absolute_url(value, base)
-    srcset = img.get("srcset") or img.get("data-srcset")
-    if srcset:
-        return absolute_url(srcset.split(",")[0].split()[0] if srcset.split() else None, base)
-    return None
-
-
-def _small(value: str | None) -> bool:
-    return value is not None and value.isdigit() and int(value) < 80
-
-
-def _noise_image(img: Any, src: str) -> bool:
-    if _small(img.get("width")) or _small(img.get("height")):
-        return True
-    name = urlsplit(src).path.rsplit("/", 1)[-1]
-    if "." not in name and len(name) < 8:
-        return True  # "x", "1", "": placeholders and broken lazy-load markup
-    words = set(class_words(img.get("class") or "") + class_words(img.get("id") or ""))
-    words |= set(class_words(src.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
-    for anc in list(img.iterancestors())[:3]:
-        words |= set(class_words(anc.get("class") or "") + class_words(anc.get("id") or ""))
-    return bool(words & _IMG_NOISE) or src.lower().split("?")[0].endswith((".svg", ".ico"))
-
-
-def _caption(img: Any) -> str | None:
-    for anc in list(img.iterancestors())[:3]:
-        if anc.tag == "figure":
-            cap = next(anc.iter("figcaption"), None)
-            cap_text = squash(_EDGE_COUNTER.sub("", squash(cap.text_content()))) if cap is not None else ""
-            if cap_text:
-                return cap_text
-    parent = img.getparent()
-    holders = [parent] if parent is not None else []
-    if parent is not None and parent.tag == "a" and parent.getparent() is not None:
-        holders.append(parent.getparent())
-    for strict in (True, False):
-        for holder in holders:
-            children = [el for el in holder if isinstance(el.tag, str)]
-            for el in children:
-                if el is img or el.tag in {"img", "amp-img", "a", "script"}:
-                    continue
-                marked = el.tag == "figcaption" or bool(
-                    set(class_words(el.get("class") or "")) & _CAPTION_WORDS
-                )
-                if strict and not marked:
-                    continue
-                if not strict and (len(children) > 4 or el.tag not in {"p", "span", "div"}):
-                    continue
-                text = squash(_EDGE_COUNTER.sub("", squash(el.text_content())))
-                if text and len(text) <= (300 if marked else 150) and not _COUNTER.fullmatch(text):
-                    return text
-    alt = squash(img.get("alt") or img.get("title"))
-    return alt or None
+# --- the article region -----------------------------------------------------------------------
 
 
 def _common_ancestor(elements: list[Any]) -> Any | None:
@@ -306,48 +219,6 @@ def _article_region(tree: Any, blocks: list[Block], title: str | None) -> Any:
     region = _common_ancestor(anchors)
     body = tree.find("body")
     return region if region is not None else (body if body is not None else tree)
-
-
-def _teaser_thumbnail(img: Any, base: str) -> bool:
-    """An image inside a link to another page that also carries a headline: a related-story card.
-
-    Its picture belongs to the other story; an image linked to its own full-size file stays.
-    """
-    for anc in list(img.iterancestors())[:3]:
-        if anc.tag != "a":
-            continue
-        href = absolute_url(anc.get("href"), base) or ""
-        target = urlsplit(href).path.lower()
-        if not href or target.endswith((".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")):
-            return False
-        return len(squash(anc.text_content())) >= 15
-    return False
-
-
-def _collect_images(region: Any, base: str, extra: Iterable[str]) -> list[Image]:
-    images: dict[str, Image] = {}
-    rejected: set[str] = set()
-    for img in region.iter(*_IMG_TAGS):
-        src = _img_src(img, base)
-        if not src or src in images:
-            continue
-        if _noise_image(img, src) or _teaser_thumbnail(img, base):
-            rejected.add(src)  # the extractor may have kept it: it stays out
-            continue
-        width = img.get("width")
-        height = img.get("height")
-        images[src] = Image(
-            src=src,
-            caption=_caption(img),
-            width=int(width) if width and width.isdigit() and len(width) < 6 else None,
-            height=int(height) if height and height.isdigit() and len(height) < 6 else None,
-        )
-        if len(images) >= _MAX_IMAGES:
-            break
-    for src in extra:
-        if src not in images and src not in rejected and len(images) < _MAX_IMAGES:
-            images[src] = Image(src=src)
-    return list(images.values())
 
 
 # --- assembly -----------------------------------------------------------------------------------
@@ -420,6 +291,7 @@ def extract_article(
     meta = read_metadata(tree, url)
     work = copy.deepcopy(tree)
     preclean_tree(work)
+    figures = detach_figures(work, url)
 
     xml = _run_trafilatura(work, url, precision=favor == "precision", recall=favor == "recall")
     blocks = _blocks_from_xml(xml, url) if xml else []
@@ -429,13 +301,13 @@ def extract_article(
 
     title = meta.title
     region = _article_region(work, blocks, title)
-    images = _collect_images(region, url, (b.html for b in blocks if b.kind == "img"))
+    images = collect_images(region, url, figures, (b.html for b in blocks if b.kind == "img"))
     captions = {squash(i.caption) for i in images if i.caption}
     heading = title or next((b.text for b in blocks if b.kind == "h"), None)
     blocks = [
         b
         for b in blocks
-        if b.kind == "img" or (squash(_EDGE_COUNTER.sub("", b.text)) not in captions and b.text != heading)
+        if b.kind == "img" or (squash(EDGE_COUNTER.sub("", b.text)) not in captions and b.text != heading)
     ]
     blocks = clean_blocks(blocks)
 
