@@ -1,9 +1,12 @@
-"""Speed machinery: pre-gzipped cached bodies, the related-ids memo, and the store's indexed
+"""Speed machinery: pre-gzipped cached bodies, related ids computed off the request path, and the store's indexed
 home-page and source-health queries (timings live in bench/web.py, not here)."""
 
 from __future__ import annotations
 
 import gzip
+import re
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +15,9 @@ from sqlalchemy import event
 
 from bawaba.models import Source
 from bawaba.store import open_store
-from bawaba.web.cache import RecentValues, Rendered, accepts_gzip, compressed
+from bawaba.web.cache import RecentValues, Refresher, Rendered, accepts_gzip, compressed
+from bawaba.web.pages import RELATED_COUNT
+from bawaba.web.related import related_articles
 
 from .sample import Portal, make_article
 
@@ -90,16 +95,57 @@ def _statements(portal: Portal, path: str) -> list[str]:
     return seen
 
 
-def test_related_ids_outlive_the_change_token(portal: Portal) -> None:
+def test_refresher_computes_off_the_request_path() -> None:
+    memo: RecentValues[str, int] = RecentValues(60)
+    refresher: Refresher[str, int] = Refresher(memo, backlog=1)
+    gate = threading.Event()
+    calls: list[str] = []
+
+    def slow() -> int:
+        gate.wait(5)
+        calls.append("slow")
+        return 7
+
+    def failing() -> int:
+        calls.append("failing")
+        raise RuntimeError("boom")
+
+    assert refresher.get("a", slow) is None  # queued; the caller renders a stand-in
+    assert refresher.get("a", slow) is None  # already pending: not queued twice
+    deadline = time.monotonic() + 5
+    while not refresher._jobs.empty() and time.monotonic() < deadline:  # the worker took "a"
+        time.sleep(0.01)
+    assert refresher.get("b", failing) is None  # fills the backlog of one
+    assert refresher.get("c", slow) is None  # backlog full: dropped, asked for again later
+    gate.set()
+    assert refresher.wait_idle(5)
+    assert refresher.get("a", slow) == 7 and calls.count("slow") == 1
+    assert "failing" in calls and memo.get("b") is None and memo.get("c") is None
+    assert refresher.get("c", lambda: 9) is None and refresher.wait_idle(5)  # the thread survived
+    assert memo.get("c") == 9
+
+
+def _related_links(html: str) -> list[str]:
+    section = html[html.index('class="related"') :]
+    return re.findall(r'href="(/article/[^"]+)"', section[: section.index("</section>")])
+
+
+def test_related_ids_computed_once_and_outlive_the_change_token(portal: Portal) -> None:
     path = f"/article/{portal.ids[0]}"
-    first = _statements(portal, path)
-    assert any("article_fts" in s for s in first)  # the full-text related query ran
-    before = portal.client.get(path).text
+    # a cold page shows the stand-in list at once and queues the ranked one
+    assert len(_related_links(portal.client.get(path).text)) >= 4
+    derived = portal.app.state.portal.cache.derived
+    assert derived.wait_idle(10) and len(derived.memo) == 1
     source = next(iter(portal.sources.values()))
     portal.add(make_article(source, 500, "sports", "خبر رياضي جديد عن الدوري", ("فاز الفريق.",)))
-    again = _statements(portal, path)  # the token moved: the page is rendered again...
-    assert not any("article_fts" in s for s in again)  # ...without searching again
-    assert portal.client.get(path).text.count("/article/") == before.count("/article/")
+    again = _statements(portal, path)  # the token moved: rendered again with the ranked list...
+    assert not any("article_fts" in s for s in again)  # ...from memory, without searching again
+    article = portal.store.get_article(portal.ids[0])
+    remembered = derived.memo.get(("related", article.id, article.category, article.story_id))
+    ranked_then = [a.id or 0 for a in related_articles(portal.store, article, RELATED_COUNT)]
+    assert remembered is not None and sorted(remembered) == sorted(ranked_then)  # same articles
+    links = _related_links(portal.client.get(path).text)
+    assert [int(link.split("/")[2]) for link in links] == list(remembered)
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
+import queue
 import threading
 import time
 from collections import OrderedDict
@@ -18,7 +20,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +29,12 @@ from starlette.responses import Response
 GZIP_MIN_BYTES = 800
 #: level 6: nearly level 9's size on HTML at a third of the time
 GZIP_LEVEL = 6
+
+#: seconds derived values (related ids) outlive change tokens: new articles may take this long
+#: to show up in them
+DERIVED_TTL_S = 300.0
+
+log = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -99,6 +107,55 @@ class RecentValues(Generic[K, V]):
         return len(self._entries)
 
 
+class Refresher(Generic[K, V]):
+    """``RecentValues`` filled off the request path by one daemon thread.
+
+    ``get`` answers from the memo or, on a miss, queues the computation and returns None so the
+    caller can render with a cheap stand-in: a cold page never waits for a slow query, and a
+    burst of misses queues at most ``backlog`` jobs (the rest are asked for again later) instead
+    of piling slow queries onto the serving threads.
+    """
+
+    def __init__(self, memo: RecentValues[K, V], backlog: int = 4) -> None:
+        self.memo = memo
+        self._jobs: queue.Queue[tuple[K, Callable[[], V]]] = queue.Queue(maxsize=backlog)
+        self._pending: set[K] = set()
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._worker: threading.Thread | None = None
+
+    def get(self, key: K, compute: Callable[[], V]) -> V | None:
+        value = self.memo.get(key)
+        if value is not None or self.memo.ttl_s <= 0:
+            return value
+        with self._lock:
+            if key in self._pending or self._jobs.full():
+                return None
+            self._pending.add(key)
+            self._jobs.put_nowait((key, compute))
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="bawaba-refresher", daemon=True)
+                self._worker.start()
+        return None
+
+    def _run(self) -> None:
+        while True:
+            key, compute = self._jobs.get()
+            try:
+                self.memo.put(key, compute())
+            except Exception:  # a failed job must not end the thread; the key is asked for again
+                log.exception("background refresh of %r failed", key)
+            finally:
+                with self._lock:
+                    self._pending.discard(key)
+                    self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no job is queued or running (tests, orderly shutdown); False on timeout."""
+        with self._lock:
+            return self._idle.wait_for(lambda: not self._pending, timeout)
+
+
 @dataclass(slots=True)
 class _Entry:
     token: str
@@ -113,8 +170,17 @@ class PageCache:
     thread pool that runs the synchronous route handlers.
     """
 
-    def __init__(self, ttl_s: float, max_entries: int = 512, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        ttl_s: float,
+        max_entries: int = 512,
+        clock: Callable[[], float] = time.monotonic,
+        derived_ttl_s: float = DERIVED_TTL_S,
+    ):
         self.ttl_s = ttl_s
+        #: costly values derived from articles (related ids), kept across change tokens; off
+        #: with the page cache, so an uncached portal computes everything per request
+        self.derived: Refresher[Hashable, Any] = Refresher(RecentValues(derived_ttl_s if ttl_s > 0 else 0))
         self.max_entries = max_entries
         self._clock = clock
         self._entries: OrderedDict[str, _Entry] = OrderedDict()

@@ -12,7 +12,7 @@ from bawaba.errors import NotFoundError
 from bawaba.models import Article, Source, SourceHealth
 from bawaba.store.base import ArticleFilter
 from bawaba.taxonomy import category, slugs
-from bawaba.web.cache import RecentValues, Rendered, cached_response
+from bawaba.web.cache import Rendered, cached_response
 from bawaba.web.context import Portal, article_path
 from bawaba.web.related import related_articles
 from bawaba.web.stories import top_stories
@@ -21,10 +21,6 @@ RELATED_COUNT = 6
 HOME_PER_CATEGORY = 5
 HOME_TOP_STORIES = 5
 PAGE_MAX_AGE = 60
-#: seconds an article's related ids are reused across change tokens (new articles may take this
-#: long to appear under "you may also read"); the full-text query behind them is the costliest
-#: part of an article page, and the token moves with every crawled article
-RELATED_TTL_S = 300.0
 
 ArticleId = Annotated[int, Path(ge=1, le=2**62)]
 Cursor = Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_.=~:-]*$")]
@@ -75,22 +71,41 @@ def build_router(portal: Portal) -> APIRouter:
     store = portal.store
     size = portal.settings.page_size
 
-    # keyed by what the choice depends on in the article itself; off when page caching is off
-    related_ids: RecentValues[tuple[int, str | None, int | None], tuple[int, ...]] = RecentValues(
-        RELATED_TTL_S if portal.settings.web_cache_s > 0 else 0
-    )
+    def newest_alike(article: Article) -> list[Article]:
+        """The stand-in while the ranked list is computed: the newest originals of the article's
+        category, then of the site, never the article or a copy of it (one or two index reads)."""
+        picked: list[Article] = []
+        seen = {article.id, article.duplicate_of}
+        filters = [ArticleFilter(category=article.category, originals_only=True)] if article.category else []
+        for flt in [*filters, ArticleFilter(originals_only=True)]:
+            for candidate in store.list_articles(flt, limit=RELATED_COUNT + 4).items:
+                if candidate.id in seen or candidate.canonical_url == article.canonical_url:
+                    continue
+                if candidate.duplicate_of is not None and candidate.duplicate_of in seen:
+                    continue
+                seen.add(candidate.id)
+                picked.append(candidate)
+                if len(picked) == RELATED_COUNT:
+                    return picked
+        return picked
 
     def related_for(article: Article) -> list[Article]:
-        """``related_articles``, remembered by id: a hit costs one primary-key batch read."""
-        key = (article.id or 0, article.category, article.story_id)
-        ids = related_ids.get(key)
+        """``related_articles``, computed once per article off the request path and remembered
+        across change tokens (its full-text query costs more than the rest of the page); until
+        it is ready the page shows ``newest_alike``. With the page cache off, computed inline."""
+        derived = portal.cache.derived
+        if derived.memo.ttl_s <= 0:
+            return related_articles(store, article, RELATED_COUNT)
+
+        def compute() -> tuple[int, ...]:
+            return tuple(a.id for a in related_articles(store, article, RELATED_COUNT) if a.id is not None)
+
+        ids = derived.get(("related", article.id, article.category, article.story_id), compute)
         if ids is not None:
             found = store.get_articles(ids)
             if len(found) == len(ids):
                 return found
-        picked = related_articles(store, article, RELATED_COUNT)
-        related_ids.put(key, tuple(a.id for a in picked if a.id is not None))
-        return picked
+        return newest_alike(article)
 
     def respond(request: Request, render: Any) -> Response:
         return cached_response(request, portal.cache, portal.change_token(), render, PAGE_MAX_AGE)
