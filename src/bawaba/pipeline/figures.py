@@ -225,14 +225,27 @@ def _strip_text(box: Any) -> None:
             el.getparent().remove(el)
 
 
-def _adjacent_caption(box: Any, rules: CleanupRules) -> Any | None:
-    """A caption element right before or after a figure that sits among article paragraphs."""
-    for sib in (box.getnext(), box.getprevious()):
-        if sib is None or not isinstance(sib.tag, str) or next(sib.iter(*IMG_TAGS), None) is not None:
-            continue
-        if _is_caption_el(sib, rules) and 0 < len(squash(sib.text_content())) <= _MARKED_CAPTION_CHARS:
-            return sib
-    return None
+def _is_short_caption(el: Any, rules: CleanupRules) -> bool:
+    return (
+        isinstance(el.tag, str)
+        and next(el.iter(*IMG_TAGS), None) is None
+        and _is_caption_el(el, rules)
+        and 0 < len(squash(el.text_content())) <= _MARKED_CAPTION_CHARS
+    )
+
+
+def _adjacent_captions(box: Any, rules: CleanupRules) -> list[Any]:
+    """Caption elements right after a figure that sits among article paragraphs (a caption and
+    its credit line), else the one right before it."""
+    found = []
+    sib = box.getnext()
+    while sib is not None and _is_short_caption(sib, rules):
+        found.append(sib)
+        sib = sib.getnext()
+    prev = box.getprevious()
+    if not found and prev is not None and _is_short_caption(prev, rules):
+        found.append(prev)
+    return found
 
 
 def _remove(el: Any) -> None:
@@ -283,11 +296,13 @@ def detach_figures(root: Any, base: str, rules: CleanupRules | None = None) -> d
     outer = [b for b in boxes if not any(anc in boxes for anc in b.iterancestors())]
     for box in outer:
         captions = _box_captions(box, rules)
-        extra = _adjacent_caption(box, rules)
-        if extra is not None and len(captions) == 1:
+        extra = _adjacent_captions(box, rules) if len(captions) == 1 else []
+        if extra:
             only = next(iter(captions))
-            captions[only] = _clean_caption([*(t for t in [captions[only]] if t), extra.text_content()])
-            _remove(extra)
+            own = [captions[only]] if captions[only] else []
+            captions[only] = _clean_caption(own + [el.text_content() for el in extra])
+            for el in extra:
+                _remove(el)
         _strip_text(box)
         for pic, caption in captions.items():
             figures[pic] = Figure(caption, teasers.get(pic, False))
