@@ -9,9 +9,11 @@ being compressed again by the middleware on each response.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import logging
+import os
 import queue
 import threading
 import time
@@ -33,6 +35,9 @@ GZIP_LEVEL = 6
 #: seconds derived values (related ids) outlive change tokens: new articles may take this long
 #: to show up in them
 DERIVED_TTL_S = 300.0
+
+#: niceness of the refresher thread (19 = runs only on otherwise idle CPU)
+BACKGROUND_NICENESS = 19
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +144,10 @@ class Refresher(Generic[K, V]):
         return None
 
     def _run(self) -> None:
+        # Linux nices one thread by its id: serving threads keep the CPU, this gets what is left
+        # (elsewhere there are no per-thread priorities and the small backlog bounds the work)
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
         while True:
             key, compute = self._jobs.get()
             try:
