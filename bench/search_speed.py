@@ -30,7 +30,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -206,48 +206,48 @@ def main() -> int:
         shapes["phrase"].append('"' + " ".join(s[j : j + 2]) + '"')
 
     lat: dict[tuple[str, str], list[float]] = {}
-    store = open_store(f"sqlite:///{ours}", migrate=False)
-    with store.engine.connect() as conn:
-        for shape, queries in shapes.items():
-            for name, relax in (("bawaba", True), ("strict", False)):
-                times = []
-                for q in queries:
-                    t0 = time.perf_counter()
-                    fulltext.search(conn, parse_query(q, analyzer), limit=20, now=NOW, relax=relax)
-                    times.append((time.perf_counter() - t0) * 1000)
-                lat[(name, shape)] = times
-    store.close()
-    floor = sqlite3.connect(ours)
     top_sql = "SELECT rowid FROM article_fts WHERE article_fts MATCH ? ORDER BY rank LIMIT 20"
-    for shape, queries in shapes.items():
-        strict_t, relax_t = [], []
-        for q in queries:
-            parsed = parse_query(q, analyzer)
-            expr, relaxed = fts5_match(parsed), parsed.relaxed()
-            t0 = time.perf_counter()
-            rows = floor.execute(top_sql, (expr,)).fetchall() if expr else []
-            t1 = time.perf_counter()
-            if relaxed is not None and len(rows) < MIN_STRICT_HITS:
-                floor.execute(top_sql, (fts5_match(relaxed),)).fetchall()
-            t2 = time.perf_counter()
-            strict_t.append((t1 - t0) * 1000)
-            relax_t.append((t2 - t0) * 1000)
-        lat[("floor", shape)], lat[("floor strict", shape)] = relax_t, strict_t
+    store = open_store(f"sqlite:///{ours}", migrate=False)
+    floor, db = sqlite3.connect(ours), sqlite3.connect(raw)
+
+    def timed(fn: Callable[[str], object], q: str) -> float:
+        t0 = time.perf_counter()
+        fn(q)
+        return (time.perf_counter() - t0) * 1000
+
+    def floor_run(q: str, relax: bool) -> None:
+        parsed = parse_query(q, analyzer)
+        expr, relaxed = fts5_match(parsed), parsed.relaxed()
+        rows = floor.execute(top_sql, (expr,)).fetchall() if expr else []
+        if relax and relaxed is not None and len(rows) < MIN_STRICT_HITS:
+            floor.execute(top_sql, (fts5_match(relaxed),)).fetchall()
+
+    def raw_expr(q: str) -> str:
+        raw_words = re.findall(r"\w+", q)
+        if q.startswith('"'):
+            return '"' + " ".join(raw_words) + '"'
+        return " ".join('"' + w + '"' for w in raw_words)
+
+    with store.engine.connect() as conn:
+        runs: dict[str, Callable[[str], object]] = {
+            "bawaba": lambda q: fulltext.search(conn, parse_query(q, analyzer), limit=20, now=NOW),
+            "strict": lambda q: fulltext.search(
+                conn, parse_query(q, analyzer), limit=20, now=NOW, relax=False
+            ),
+            "floor": lambda q: floor_run(q, True),
+            "floor strict": lambda q: floor_run(q, False),
+            "raw": lambda q: db.execute(top_sql, (raw_expr(q),)).fetchall(),
+        }
+        # round-robin per query, rotating who goes first: on a shared machine every method sees
+        # the same load and the same cache state
+        names = list(runs)
+        for shape, queries in shapes.items():
+            for k, q in enumerate(queries):
+                for j in range(len(names)):
+                    name = names[(k + j) % len(names)]
+                    lat.setdefault((name, shape), []).append(timed(runs[name], q))
+    store.close()
     floor.close()
-    db = sqlite3.connect(raw)
-    for shape, queries in shapes.items():
-        times = []
-        for q in queries:
-            raw_words = re.findall(r"\w+", q)
-            expr = " ".join('"' + w + '"' for w in raw_words)
-            if q.startswith('"'):
-                expr = '"' + " ".join(raw_words) + '"'
-            t0 = time.perf_counter()
-            db.execute(
-                "SELECT rowid FROM article_fts WHERE article_fts MATCH ? ORDER BY rank LIMIT 20", (expr,)
-            ).fetchall()
-            times.append((time.perf_counter() - t0) * 1000)
-        lat[("raw", shape)] = times
     db.close()
 
     out: list[tuple[str, float, float, float | None]] = [(label, a, b, None) for label, a, b in table]
