@@ -85,10 +85,10 @@ def _exact(data: bytes) -> int:
 
 
 def term_hashes(terms: Sequence[str]) -> U64:
-    """A 64-bit id per term: CRC-32 of its UTF-8 bytes with its length above (no cache: zlib is
-    faster per term than a dict of Python objects is large)."""
-    return np.fromiter((crc32(t.encode("utf-8")) | (len(t) << 32) for t in terms), dtype=np.uint64,
-                       count=len(terms))
+    """An id per term: the CRC-32 of its UTF-8 bytes (no cache: zlib per term is cheaper than a
+    dict of Python objects is large; a rare collision only merges two shingles)."""
+    ids = np.fromiter(map(crc32, map(str.encode, terms)), dtype=np.uint32, count=len(terms))
+    return ids.astype(np.uint64)
 
 
 class MinHasher:
