@@ -56,10 +56,29 @@ def test_url_segments(url: str, expected: str | None) -> None:
     assert map_section(None, url) == expected
 
 
-def test_last_segment_is_the_article_slug() -> None:
-    # an article slug that happens to be a section word is not a section
-    assert url_sections("https://example.com/news/sport") == ["news"]
+def test_last_segment_comes_after_its_parents() -> None:
+    # the last segment is usually the article's slug: its parents are asked first
+    assert url_sections("https://example.com/news/sport") == ["news", "sport"]
+    assert url_sections("https://example.com/sport/economy") == ["sport", "economy"]
     assert url_sections("https://example.com/news/sport/") == ["sport", "news"]
+    assert map_section(None, "https://example.com/sport/economy") == "sports"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.com/article/2231/business", "economy"),  # section after the id
+        ("https://example.com/article/77/light", "misc"),
+        ("https://example.com/akhbar/jarayem/81.html", "accidents"),  # transliterated sections
+        ("https://example.com/news/iqtisad/5521", "economy"),
+        ("https://example.com/mahaliyat/12.html", "egypt"),
+        ("https://example.com/news/islamiyat/2025/01/02/story-9", "religion"),
+        ("https://example.com/seha/4.html", "health"),
+        ("https://example.com/article/1234.html", None),
+    ],
+)
+def test_section_after_id_and_transliterations(url: str, expected: str | None) -> None:
+    assert map_section(None, url) == expected
 
 
 def test_section_name_beats_url() -> None:

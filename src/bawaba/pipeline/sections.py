@@ -94,16 +94,18 @@ def default_table() -> SectionTable:
 
 
 def url_sections(url: str | None) -> list[str]:
-    """The path segments of ``url`` that can name a section, deepest first. The last segment is
-    skipped unless the path ends in ``/`` (it is usually the article's own slug), and so are
-    segments holding digits (ids, dates)."""
+    """The path segments of ``url`` that can name a section, deepest first, skipping segments
+    holding digits (ids, dates) or dots (``1003.html``). The last segment is usually the article's
+    own slug, so unless the path ends in ``/`` it comes last, after its parents: some outlets put
+    the section after the id (``/article/1058/world``)."""
     if not url:
         return []
     path = unquote(urlsplit(url).path)
     parts = [p for p in path.split("/") if p]
-    if parts and not path.endswith("/"):
-        parts = parts[:-1]
-    return [p for p in reversed(parts) if not _SLUGGY.search(p) and "." not in p]
+    ordered = list(reversed(parts))
+    if ordered and not path.endswith("/"):
+        ordered = ordered[1:] + ordered[:1]
+    return [p for p in ordered if not _SLUGGY.search(p) and "." not in p]
 
 
 def map_section(
