@@ -84,6 +84,12 @@ def test_import_export_held_out_republications(db: Path) -> None:
     assert pair_f1(gold_dup, exported) >= 0.98
     story_f1 = bcubed_f1({g.url: g.story for g in arts}, {u: r["story_id"] for u, r in exported.items()})
     assert story_f1 >= 0.90
+    res = CliRunner().invoke(app, ["stats", "--json"])
+    assert res.exit_code == 0, res.output
+    share = {r["source"]: r for r in json.loads(res.stdout)["republication"]}
+    for copier in ("sada-net", "ittisal"):  # copiers republish, outlets do not
+        assert share[copier]["share"] >= 0.9 and share[copier]["mostly_from"] in {"bayan", "yaqin", "sahar", "wafa"}
+    assert all(share[o]["copies"] == 0 for o in ("bayan", "yaqin", "sahar", "wafa") if o in share)
 
 
 def test_demo_network_stories_and_aggregator_copies(db: Path) -> None:
