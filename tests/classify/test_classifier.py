@@ -53,8 +53,10 @@ def model() -> TopicModel:
 
 
 def test_shipped_model_loads(model: TopicModel) -> None:
-    assert set(model.classes) == {"culture", "economy", "politics", "sports", "technology"}
-    assert 0.3 <= model.threshold < 1.0
+    # the shared data's five topics plus those only the demo network's articles teach
+    assert set(model.classes) == {"accidents", "arts", "culture", "economy", "health", "misc", "politics",
+                                  "religion", "sports", "technology"}
+    assert 0.3 <= model.threshold <= model.override_threshold < 1.0
 
 
 @pytest.mark.parametrize("expected", sorted(SNIPPETS))
@@ -67,7 +69,7 @@ def test_invented_snippets(model: TopicModel, expected: str) -> None:
 
 def test_probabilities_sum_to_one(model: TopicModel) -> None:
     probs = model.predict_proba([*SNIPPETS.values(), ("", "")])
-    assert probs.shape == (6, 5)
+    assert probs.shape == (6, len(model.classes))
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
 
 
@@ -85,6 +87,32 @@ def test_generic_section_is_refined_or_kept(model: TopicModel) -> None:
     assert vague.category in {"egypt", *model.classes}
     if vague.confidence < model.threshold:
         assert vague.category == "egypt"
+
+
+def test_place_section_needs_the_stricter_threshold(model: TopicModel) -> None:
+    title, text = SNIPPETS["sports"]
+    strict = TopicModel.build(model.spec, model.classes, model.idf, model.coef, model.intercept,
+                              threshold=0.3, override_threshold=0.999999)
+    # confident enough to fill a missing or misc section, not to overturn "أخبار مصر"
+    assert classify_article(title, text, section="منوعات", model=strict).category == "sports"
+    assert classify_article(title, text, model=strict).category == "sports"
+    kept = classify_article(title, text, section="أخبار مصر", model=strict)
+    assert kept.category == "egypt"
+    assert kept.confidence < 0.999999
+    assert classify_article(title, text, section="شؤون دولية", model=strict).category == "world"
+    # an override threshold below the plain one is raised to it
+    low = TopicModel.build(model.spec, model.classes, model.idf, model.coef, model.intercept,
+                           threshold=0.8, override_threshold=0.5)
+    assert low.override_threshold == 0.8
+
+
+def test_demo_training_articles() -> None:
+    from bawaba.commands.classify import demo_labelled
+
+    docs, labels = demo_labelled()
+    assert len(docs) == len(labels) == len(set(docs)) > 100
+    assert "egypt" not in labels and "world" not in labels  # places, not topics
+    assert {"arts", "health", "religion", "accidents", "misc", "politics"} <= set(labels)
 
 
 def test_low_confidence_falls_back_to_misc() -> None:

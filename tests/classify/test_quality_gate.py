@@ -31,4 +31,5 @@ def test_shipped_model_on_heldout_slice() -> None:
     probs = model.predict_proba([(r["title"], r["text"]) for r in held])
     predicted = [model.classes[i] for i in probs.argmax(axis=1)]
     truth = [to_slug(r["category"]) for r in held]
-    assert f1_score(truth, predicted, average="macro") >= MACRO_F1_FLOOR
+    # over the data's five classes: a prediction of another portal topic counts against recall
+    assert f1_score(truth, predicted, labels=sorted(set(truth)), average="macro") >= MACRO_F1_FLOOR

@@ -3,8 +3,8 @@
 The model is a multinomial logistic regression over hashed stem and character n-grams (see
 ``bawaba.text.features``). It is stored as plain numpy arrays (``.npz``: no pickle, loads in
 milliseconds) holding only the columns training saw. The publisher's own topical section wins; the
-model decides where the section is generic or missing, and below its tuned confidence threshold the
-generic section (or ``misc``) stays.
+model fills articles with no section or a ``misc`` one when confident, and overturns a place section
+(``egypt``, ``world``: the portal's own categories) only at a stricter confidence.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from bawaba.text.features import FeatureSpec, HashedFeatures
 __all__ = [
     "GENERIC_SECTIONS",
     "LABEL_TO_SLUG",
+    "PLACE_SECTIONS",
     "Classification",
     "TopicModel",
     "calibrate",
@@ -44,6 +45,9 @@ __all__ = [
 LABEL_TO_SLUG = {"tech": "technology", "sport": "sports", "art": "arts"}
 #: sections that say where, not what: the model may refine them into a topic
 GENERIC_SECTIONS = frozenset({"egypt", "world", "misc"})
+#: place sections are still the publisher's filing (and portal categories): overturned only at the
+#: model's stricter ``override_threshold``
+PLACE_SECTIONS = frozenset({"egypt", "world"})
 DEFAULT_MODEL = "data/models/classifier.npz"
 _FORMAT = 1
 
@@ -74,7 +78,8 @@ class TopicModel:
     """A trained classifier: feature spec, class slugs, per-column IDF and weights.
 
     ``idf`` and ``coef`` are dense over the hashed space (built at load from the stored columns);
-    ``threshold`` is the probability below which the prediction is not trusted.
+    ``threshold`` is the probability below which the prediction is not trusted;
+    ``override_threshold`` (≥ ``threshold``) the one needed to overturn a place section.
     """
 
     spec: FeatureSpec
@@ -84,6 +89,7 @@ class TopicModel:
     intercept: npt.NDArray[np.float32]
     threshold: float
     features: HashedFeatures
+    override_threshold: float
 
     @classmethod
     def build(
@@ -94,7 +100,9 @@ class TopicModel:
         coef: npt.NDArray[np.floating],
         intercept: npt.NDArray[np.floating],
         threshold: float,
+        override_threshold: float | None = None,
     ) -> TopicModel:
+        override = threshold if override_threshold is None else max(threshold, override_threshold)
         return cls(
             spec,
             tuple(classes),
@@ -103,6 +111,7 @@ class TopicModel:
             np.asarray(intercept, dtype=np.float32),
             float(threshold),
             HashedFeatures(spec),
+            float(override),
         )
 
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
@@ -130,7 +139,7 @@ class TopicModel:
         """Write the model as compressed ``.npz`` holding only the columns with weight."""
         used = np.flatnonzero(np.any(self.coef != 0, axis=1)).astype(np.int32)
         meta = {"format": _FORMAT, "spec": asdict(self.spec), "classes": list(self.classes),
-                "threshold": self.threshold}
+                "threshold": self.threshold, "override_threshold": self.override_threshold}
         with open(path, "wb") as fh:
             np.savez_compressed(
                 fh,
@@ -170,7 +179,9 @@ def _load(path: Path) -> TopicModel:
     coef = np.zeros((spec.n_features, len(meta["classes"])), dtype=np.float32)
     idf[columns] = idf_used
     coef[columns] = coef_used
-    return TopicModel.build(spec, meta["classes"], idf, coef, intercept, meta["threshold"])
+    return TopicModel.build(
+        spec, meta["classes"], idf, coef, intercept, meta["threshold"], meta.get("override_threshold")
+    )
 
 
 def decide(
@@ -181,7 +192,8 @@ def decide(
         return mapped, 1.0
     best = int(np.argmax(probs))
     confidence = float(probs[best])
-    if confidence >= model.threshold:
+    needed = model.override_threshold if mapped in PLACE_SECTIONS else model.threshold
+    if confidence >= needed:
         return model.classes[best], confidence
     return mapped or "misc", confidence
 
@@ -228,13 +240,15 @@ def train_model(
     spec: FeatureSpec | None = None,
     c: float = 0.2,
     target_precision: float = 0.95,
+    override_precision: float = 0.99,
     calibrated: bool = True,
 ) -> TopicModel:
     """Fit a class-weighted linear SVM on (title, text) pairs (corpus or slug labels), then
     calibrate: a softmax temperature and the confidence threshold are fitted on held-out scores,
     leave-one-group-out when ``groups`` (outlets) are given, so confidence means the same on an
     outlet the model never saw. The threshold is the least confidence at which held-out
-    predictions are right ``target_precision`` of the time. ``calibrated=False`` skips that (one
+    predictions are right ``target_precision`` of the time (``override_precision`` for the one
+    that overturns a place section). ``calibrated=False`` skips that (one
     fit instead of four: for experiments that only need the argmax)."""
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
@@ -268,11 +282,11 @@ def train_model(
         held_scores.append(svm.decision_function(tfidf.transform(counts[test_rows])))
         held_y.append(y[test_rows])
     tfidf, svm = fit(np.arange(len(y)))
-    temperature, threshold = 1.0, 0.5
+    temperature, threshold, override = 1.0, 0.5, 0.5
     if held_scores:
-        temperature, threshold = calibrate(
-            np.vstack(held_scores), np.concatenate(held_y), classes, target_precision
-        )
+        scores, truth = np.vstack(held_scores), np.concatenate(held_y)
+        temperature, threshold = calibrate(scores, truth, classes, target_precision)
+        override = calibrate(scores, truth, classes, override_precision, fallback=0.99)[1]
     return TopicModel.build(
         spec,
         classes,
@@ -280,6 +294,7 @@ def train_model(
         svm.coef_.T * temperature,
         svm.intercept_ * temperature,
         threshold,
+        override,
     )
 
 
@@ -294,9 +309,10 @@ def calibrate(
     y: npt.NDArray[np.str_],
     classes: Sequence[str],
     target_precision: float,
+    fallback: float = 0.5,
 ) -> tuple[float, float]:
     """(temperature, threshold): the temperature minimising held-out log loss, and the least
-    confidence whose accepted predictions reach ``target_precision`` (0.5 when none does)."""
+    confidence whose accepted predictions reach ``target_precision`` (``fallback`` when none does)."""
     index = {k: i for i, k in enumerate(classes)}
     truth = np.array([index[k] for k in y])
     best_t, best_loss = 1.0, np.inf
@@ -311,4 +327,4 @@ def calibrate(
         accepted = conf >= threshold
         if accepted.sum() >= 20 and right[accepted].mean() >= target_precision:
             return best_t, round(float(threshold), 2)
-    return best_t, 0.5
+    return best_t, fallback
