@@ -136,6 +136,8 @@ def newspaper_extract(body: bytes, url: str) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3, help="runs per row; the median time is reported")
+    ap.add_argument("--delay-scale", type=float, default=1.0,
+                    help="the misbehaving demo site's slow pages (0 = off, to compare compute alone)")
     args = ap.parse_args()
     console = Console(width=150)
     peers: dict[str, Callable[[bytes, str], str]] = {"trafilatura (fetch+extract)": trafilatura_extract}
@@ -147,7 +149,8 @@ def main() -> None:
         except ImportError:
             console.print(f"[yellow]{name} not installed; pip install -e '.[bench]' to score it[/yellow]")
 
-    with start_network(host="127.0.0.1", base_port=0) as net, tempfile.TemporaryDirectory() as tmpdir:
+    with start_network(host="127.0.0.1", base_port=0, delay_scale=args.delay_scale) as net, \
+            tempfile.TemporaryDirectory() as tmpdir:
         manifest = net.manifest()
         gold = {a["url"]: a for a in manifest["articles"] if not a.get("disallowed") and not a.get("broken")}
         urls = sorted(gold)
