@@ -30,7 +30,7 @@ def demo_cmd(
     from bawaba.pipeline.sources import SourceSpec
 
     # our own loopback network: private addresses allowed, no politeness delay needed
-    cfg = settings().with_(allow_private_addresses=True, host_delay_s=0.0)
+    cfg = settings().with_(allow_private_addresses=True, host_delay_s=0.0, site_url=f"http://127.0.0.1:{port}")
     with start_network(host="127.0.0.1", base_port=sites_port) as net, opened_store(cfg.database_url) as store:
         err_console.print(f"demo news network: {len(net.sites)} sites on 127.0.0.1:{sites_port}…")
         homepages = {s.homepage for s in store.list_sources()}

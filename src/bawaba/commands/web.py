@@ -41,12 +41,15 @@ def serve_cmd(
     workers: Annotated[int, typer.Option(help="Worker processes (each opens the store).", min=1, max=64)] = 1,
 ) -> None:
     """Serve the portal (RTL pages, RSS/Atom feeds, sitemaps, JSON API at /api/v1, docs at /api/docs)."""
+    import os
+
     from bawaba.web.app import create_app
 
+    if "BAWABA_SITE_URL" not in os.environ:
+        # links in feeds, sitemaps and canonical tags point where we actually serve
+        os.environ["BAWABA_SITE_URL"] = f"http://{host}:{port}"
     current = settings()
     if workers > 1:
-        import os
-
         import uvicorn
 
         if db:
