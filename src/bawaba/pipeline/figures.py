@@ -299,7 +299,8 @@ def detach_figures(root: Any, base: str, rules: CleanupRules | None = None) -> d
         extra = _adjacent_captions(box, rules) if len(captions) == 1 else []
         if extra:
             only = next(iter(captions))
-            own = [captions[only]] if captions[only] else []
+            first = captions[only]
+            own: list[str] = [first] if first else []
             captions[only] = _clean_caption(own + [el.text_content() for el in extra])
             for el in extra:
                 _remove(el)
