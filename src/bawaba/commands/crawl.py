@@ -77,7 +77,8 @@ async def crawl_pass(
             else:
                 progress.advance(task)
 
-        async with Fetcher(FetchPolicy.from_settings(cfg)) as fetcher, extraction_pool(cfg) as pool:
+        # the pool first: its workers fork before the fetcher starts connections or threads
+        async with extraction_pool(cfg) as pool, Fetcher(FetchPolicy.from_settings(cfg)) as fetcher:
             coordinator = Coordinator(
                 store,
                 fetcher,
@@ -114,13 +115,24 @@ async def crawl_forever(store: Store, cfg: Settings, *, quiet: bool = False) -> 
 
 @contextlib.asynccontextmanager
 async def extraction_pool(cfg: Settings) -> AsyncIterator[Executor | None]:
-    """Worker processes for extraction (CPU-bound) when there is more than one core."""
+    """Worker processes for extraction (CPU-bound) when there is more than one core.
+
+    Workers are forked (where the platform allows) from this process, which has already imported
+    the extractor and its models, so they start in milliseconds instead of re-importing
+    trafilatura; every worker is started before the caller opens sockets or threads of its own.
+    """
     workers = cfg.extract_workers if cfg.extract_workers >= 0 else (os.cpu_count() or 1)
     if workers <= 1:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    import bawaba.pipeline.extract  # noqa: F401  (loaded once here, inherited by forked workers)
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "forkserver"
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
     try:
+        # start every worker now (a submit starts at most one), while feeds are still to be fetched
+        warm = [pool.submit(os.getpid) for _ in range(workers)]
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in warm))
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
