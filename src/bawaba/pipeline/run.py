@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 #: child sitemaps taken from one sitemap index
 MAX_CHILD_SITEMAPS = 500
+#: fetch-log rows written per transaction
+LOG_BATCH = 256
 
 
 class FetcherLike(Protocol):
@@ -188,6 +190,9 @@ class Coordinator:
         self.executor = executor
         self._sources: dict[int, Source] = {}
         self._claimed: set[str] = set()
+        #: fetch-log rows not yet written: flushed in one transaction per batch and before a feed's
+        #: state is saved, so a crash may lose log rows of unfinished feeds, never articles
+        self._log_buffer: list[FetchLogEntry] = []
 
     # -- public ------------------------------------------------------------------------
     async def crawl_once(self, now: datetime | None = None, *, all_feeds: bool = False) -> CrawlReport:
@@ -211,7 +216,10 @@ class Coordinator:
                 finally:
                     self._tick("feeds", 0)
 
-        await asyncio.gather(*(run(f) for f in feeds))
+        try:
+            await asyncio.gather(*(run(f) for f in feeds))
+        finally:
+            self.flush_log()
         report.finished_at = datetime.now(UTC)
         return report
 
@@ -331,7 +339,24 @@ class Coordinator:
         rep.updated += 1
         return "updated"
 
+    def flush_log(self) -> None:
+        """Write the buffered fetch-log rows (one transaction when the store can batch them)."""
+        rows, self._log_buffer = self._log_buffer, []
+        if not rows:
+            return
+        log_many = getattr(self.store, "log_fetches", None)
+        if log_many is not None:
+            log_many(rows)
+        else:
+            for row in rows:
+                self.store.log_fetch(row)
+
     # -- helpers -----------------------------------------------------------------------
+    def _log(self, entry: FetchLogEntry) -> None:
+        self._log_buffer.append(entry)
+        if len(self._log_buffer) >= LOG_BATCH:
+            self.flush_log()
+
     async def _fetch(
         self,
         url: str,
@@ -342,7 +367,7 @@ class Coordinator:
         last_modified: str | None = None,
     ) -> FetchResult:
         result = await self.fetcher.fetch(url, kind=kind, etag=etag, last_modified=last_modified)
-        self.store.log_fetch(
+        self._log(
             FetchLogEntry(
                 url=url,
                 kind=kind,
@@ -361,12 +386,13 @@ class Coordinator:
     def _log_error(
         self, url: str, kind: FetchKind, source: Source, feed: Feed | None, error: str, error_kind: str
     ) -> None:
-        self.store.log_fetch(
+        self._log(
             FetchLogEntry(url=url, kind=kind, status=0, elapsed_ms=0.0, bytes=0, error=error[:500],
                           error_kind=error_kind, source_id=source.id, feed_id=feed.id if feed else None)
         )
 
     def _feed_done(self, feed: Feed, now: datetime, *, new_items: int, success: bool, **changes: object) -> None:
+        self.flush_log()
         since_last = (now - feed.last_fetch_at).total_seconds() if feed.last_fetch_at else float(feed.poll_interval_s)
         interval = next_poll_interval(feed.poll_interval_s, new_items, since_last, self.min_poll_s, self.max_poll_s)
         self.store.update_feed(
@@ -381,6 +407,7 @@ class Coordinator:
         )
 
     def _feed_failed(self, feed: Feed, now: datetime, error: str, retry_after_s: float | None) -> None:
+        self.flush_log()
         streak = feed.error_streak + 1
         backoff = min(self.max_poll_s, self.min_poll_s * 2 ** min(streak - 1, 8))
         if retry_after_s:

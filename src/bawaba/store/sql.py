@@ -118,6 +118,12 @@ class SqlStore(ProvenanceQueries):
             threading.Lock() if engine.dialect.name == "sqlite" else None
         )
         self._article_upsert = self._build_article_upsert()
+        # fixed statements hit SQLAlchemy's compiled cache instead of being rebuilt per call
+        urls: Any = bindparam("urls", expanding=True)
+        self._known_urls_query = select(articles.c.url, articles.c.canonical_url).where(
+            or_(articles.c.url.in_(urls), articles.c.canonical_url.in_(urls))
+        )
+        self._fetch_log_insert = fetch_log.insert()
 
     # -- plumbing --------------------------------------------------------------------
     @contextmanager
@@ -303,21 +309,29 @@ class SqlStore(ProvenanceQueries):
                 raise NotFoundError(f"no feed {feed_id}")
 
     def log_fetch(self, entry: FetchLogEntry) -> None:
+        self.log_fetches([entry])
+
+    def log_fetches(self, entries: Sequence[FetchLogEntry]) -> None:
+        """Many fetch-log rows in one transaction (the crawler flushes its log in batches)."""
+        if not entries:
+            return
+        rows = [
+            {
+                "url": e.url,
+                "kind": str(e.kind),
+                "status": e.status,
+                "elapsed_ms": e.elapsed_ms,
+                "bytes": e.bytes,
+                "error": e.error,
+                "error_kind": e.error_kind,
+                "source_id": e.source_id,
+                "feed_id": e.feed_id,
+                "fetched_at": e.fetched_at,
+            }
+            for e in entries
+        ]
         with self._write() as conn:
-            conn.execute(
-                fetch_log.insert().values(
-                    url=entry.url,
-                    kind=str(entry.kind),
-                    status=entry.status,
-                    elapsed_ms=entry.elapsed_ms,
-                    bytes=entry.bytes,
-                    error=entry.error,
-                    error_kind=entry.error_kind,
-                    source_id=entry.source_id,
-                    feed_id=entry.feed_id,
-                    fetched_at=entry.fetched_at,
-                )
-            )
+            conn.execute(self._fetch_log_insert, rows)
 
     def source_health(self, now: datetime) -> list[SourceHealth]:
         """Every source with feed and article aggregates: four index-backed queries whatever the size.
@@ -391,10 +405,7 @@ class SqlStore(ProvenanceQueries):
         with self._read() as conn:
             for start in range(0, len(wanted), IN_CHUNK):
                 chunk = wanted[start : start + IN_CHUNK]
-                stmt = select(articles.c.url, articles.c.canonical_url).where(
-                    or_(articles.c.url.in_(chunk), articles.c.canonical_url.in_(chunk))
-                )
-                for url, canonical in conn.execute(stmt):
+                for url, canonical in conn.execute(self._known_urls_query, {"urls": chunk}):
                     found.add(url)
                     found.add(canonical)
         return found.intersection(wanted)
