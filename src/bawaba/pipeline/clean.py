@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -144,15 +144,28 @@ def default_rules() -> CleanupRules:
 
 def class_words(value: str) -> list[str]:
     """Split a class or id value into lower-case words ("shareBar-top" -> share, bar, top)."""
-    return [w.lower() for w in _WORD_SPLIT.split(_CAMEL.sub(" ", value)) if w]
+    return list(_split_class(value)) if value else []
+
+
+@lru_cache(maxsize=8192)
+def _split_class(value: str) -> tuple[str, ...]:
+    """Memoised: a site's templates repeat a few hundred class names on every page."""
+    return tuple(w.lower() for w in _WORD_SPLIT.split(_CAMEL.sub(" ", value)) if w)
 
 
 def contains_words(words: Sequence[str], seqs: Iterable[tuple[str, ...]]) -> bool:
     """Whether one of the word sequences ``seqs`` occurs, as consecutive words, in ``words``."""
+    present = set(words)
     for seq in seqs:
         n = len(seq)
+        if n == 0:
+            return True
+        if seq[0] not in present:
+            continue  # the common case: a rule's first word is not on the element at all
+        if n == 1:
+            return True
         for i in range(len(words) - n + 1):
-            if tuple(words[i : i + n]) == seq:
+            if words[i] == seq[0] and tuple(words[i : i + n]) == seq:
                 return True
     return False
 
