@@ -13,9 +13,11 @@ they leave the window, so weights are numpy gathers.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +47,23 @@ class ClusterParams:
     #: probe terms in more live members than this are skipped when rarer ones found candidates
     #: (a common term names no story and costs the most to count)
     max_posting: int = 300
+    #: least decayed cosine for a join backed by shared facts (below ``threshold``)
+    fact_threshold: float = 0.2
+    #: shared rare facts (numbers across the whole text) that back a join below ``threshold``
+    min_facts: int = 1
+    #: a fact in more live members than this names no one event and is not counted
+    max_fact_df: int = 4
+    #: shared rare phrases (word bigrams across the whole text: names, quotes) that back a join
+    #: below ``threshold`` (0 turns phrases off)
+    min_phrases: int = 12
+    #: least decayed cosine for a join backed by shared phrases
+    phrase_threshold: float = 0.5
+    #: a phrase in more live stories than this is a stock phrase, not counted (copies of one
+    #: article share all its phrases, so stories are counted, not members)
+    max_phrase_stories: int = 1
+    #: a new article that passes the join rule with several live stories merges them into one
+    #: (the same event, split because its earlier versions shared too little)
+    merge: bool = True
 
 
 def story_terms(title: str, body_terms: Sequence[str], params: ClusterParams) -> Counter[str]:
@@ -56,6 +75,34 @@ def story_terms(title: str, body_terms: Sequence[str], params: ClusterParams) ->
     return counts
 
 
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_NUMBER = re.compile(r"(?<![\d.,٫])(\d+(?:[.,٫]\d+)?)(?![\w]|[.,٫]\d)\s*(?:[وبل]?(ال)?(ألف|آلاف|الف|مليون|ملايين|مليار|مليارات))?")
+_SCALE = {"ألف": 1e3, "آلاف": 1e3, "الف": 1e3, "مليون": 1e6, "ملايين": 1e6, "مليار": 1e9, "مليارات": 1e9}
+
+
+def fact_terms(text: str) -> frozenset[str]:
+    """The rare numbers of a text, normalised (Arabic-Indic digits, 5.5 / 5,5 / ٥٫٥, "مليون"):
+    versions of one event share them anywhere in the text even when titles and leads differ.
+    Small whole numbers and years name counts and dates of anything, so they are left out."""
+    facts: set[str] = set()
+    for match in _NUMBER.finditer(text.translate(_DIGITS)):
+        digits, _, scale = match.groups()
+        if "," in digits or "٫" in digits:
+            head, tail = re.split("[,٫]", digits)
+            digits = head + tail if len(tail) == 3 and "," in digits else f"{head}.{tail}"
+        value = float(digits) * _SCALE.get(scale or "", 1.0)
+        if scale is None and "." not in digits and (value < 100 or 1900 <= value <= 2100):
+            continue
+        facts.add(f"{value:.6g}")
+    return frozenset(facts)
+
+
+def phrase_terms(terms: Sequence[str]) -> frozenset[str]:
+    """Word bigrams of the whole analysed text (Arabic has no capitals: a person's name or a
+    quote is a pair of words that is rare in the window)."""
+    return frozenset(f"{a} {b}" for a, b in pairwise(terms))
+
+
 @dataclass(slots=True)
 class _Member:
     story: int
@@ -63,6 +110,7 @@ class _Member:
     ids: I32
     tf: F64
     counts: dict[str, int] = field(default_factory=dict)
+    facts: frozenset[str] = frozenset()
 
 
 class StoryClusterer:
@@ -74,6 +122,7 @@ class StoryClusterer:
         self._free_ids: list[int] = []
         self._df: npt.NDArray[np.int64] = np.zeros(1024, dtype=np.int64)
         self._postings: dict[int, set[int]] = {}  # term id -> member keys
+        self._fact_postings: dict[str, set[int]] = {}  # fact -> member keys
         self._stories: dict[int, set[int]] = {}
         self._members: dict[int, _Member] = {}
 
@@ -107,19 +156,47 @@ class StoryClusterer:
         extra = sum((1.0 + math.log(n)) ** 2 for n in n_unknown) * unknown_idf**2
         return ids, w, np.array([float(np.dot(w, w)) + extra])
 
-    def best(self, counts: Mapping[str, int], when: float, max_gap_s: float) -> int | None:
-        """The story of the closest live member if its decayed cosine passes the threshold."""
-        hit = self.score(counts, when, max_gap_s)
-        return hit[0] if hit is not None and hit[1] >= self.params.threshold else None
+    def best(self, counts: Mapping[str, int], when: float, max_gap_s: float,
+             facts: frozenset[str] = frozenset()) -> int | None:
+        """The story of the closest live member that passes the join rule: decayed cosine at least
+        ``threshold``, or at least ``fact_threshold`` with ``min_facts`` shared rare numbers (or
+        ``phrase_threshold`` with ``min_phrases`` shared rare phrases)."""
+        joins = self.joins(counts, when, max_gap_s, facts)
+        return joins[0] if joins else None
 
-    def score(self, counts: Mapping[str, int], when: float, max_gap_s: float) -> tuple[int, float] | None:
-        """The story of the most similar live member within ``max_gap_s`` of ``when`` and the
-        decayed cosine, or None."""
+    def joins(self, counts: Mapping[str, int], when: float, max_gap_s: float,
+              facts: frozenset[str] = frozenset()) -> list[int]:
+        """The story to join (closest passing member, ties by id), then the other stories with a
+        passing member that shares rare facts with the article: the same event split earlier."""
+        best: dict[int, float] = {}
+        backed: set[int] = set()
+        for story, sc, ok, fact in self._scored(counts, when, max_gap_s, facts):
+            if ok and sc > best.get(story, -1.0):
+                best[story] = sc
+            if ok and fact:
+                backed.add(story)
+        ranked = sorted(best, key=lambda st: (-best[st], st))
+        return ranked[:1] + [st for st in ranked[1:] if st in backed]
+
+    def score(self, counts: Mapping[str, int], when: float, max_gap_s: float,
+              facts: frozenset[str] = frozenset()) -> tuple[int, float, bool] | None:
+        """(story, decayed cosine, passes the join rule) of the best live member within
+        ``max_gap_s`` of ``when``: the closest passing one, else the closest; or None."""
+        best: tuple[int, float, bool] | None = None
+        for story, sc, ok, _ in self._scored(counts, when, max_gap_s, facts):
+            if best is None or (ok, sc, -story) > (best[2], best[1], -best[0]):
+                best = (story, sc, ok)
+        return best
+
+    def _scored(self, counts: Mapping[str, int], when: float, max_gap_s: float,
+                facts: frozenset[str]) -> list[tuple[int, float, bool, bool]]:
+        """(story, decayed cosine, passes the join rule, shares rare facts) of each candidate
+        member within ``max_gap_s`` of ``when``."""
         if not self._members:
-            return None
+            return []
         ids, w, sq = self._query(counts)
         if len(ids) == 0 or sq[0] == 0.0:
-            return None
+            return []
         norm = math.sqrt(float(sq[0]))
         order = np.argsort(-w, kind="stable")[: self.params.probe_terms]
         hits: Counter[int] = Counter()
@@ -128,16 +205,19 @@ class StoryClusterer:
             if len(posting) > self.params.max_posting and hits:
                 break
             hits.update(posting)
-        if not hits:
-            return None
+        by_numbers, by_phrases = self._backed(facts)
+        if not hits and not by_numbers and not by_phrases:
+            return []
         # most shared probe terms first, ties by key: the same choice after a rebuild
         keys = np.fromiter(hits.keys(), dtype=np.int64, count=len(hits))
         shared_n = np.fromiter(hits.values(), dtype=np.int64, count=len(hits))
         top = np.lexsort((keys, -shared_n))[: self.params.max_candidates]
-        members = [self._members[k] for k in keys[top].tolist()]
-        members = [m for m in members if abs(m.when - when) <= max_gap_s]
+        chosen = keys[top].tolist()
+        chosen += sorted((by_numbers | by_phrases).difference(chosen))
+        chosen = [k for k in chosen if abs(self._members[k].when - when) <= max_gap_s]
+        members = [self._members[k] for k in chosen]
         if not members:
-            return None
+            return []
         # every candidate scored at once: concatenated sparse vectors, query weights by search
         lengths = np.fromiter((len(m.ids) for m in members), dtype=np.int64, count=len(members))
         mids = np.concatenate([m.ids for m in members])
@@ -153,11 +233,27 @@ class StoryClusterer:
         with np.errstate(divide="ignore", invalid="ignore"):
             cos = np.where(mnorms > 0, dots / (norm * mnorms), 0.0)
         scores = cos * 0.5 ** (gaps / (self.params.half_life_h * 3600.0))
-        best: tuple[int, float] | None = None
-        for m, sc in zip(members, scores.tolist(), strict=True):
-            if best is None or sc > best[1] or (sc == best[1] and m.story < best[0]):
-                best = (m.story, sc)
-        return best
+        p = self.params
+        return [(m.story, sc, sc >= p.threshold or (sc >= p.fact_threshold and key in by_numbers)
+                 or (sc >= p.phrase_threshold and key in by_phrases), key in by_numbers or key in by_phrases)
+                for key, m, sc in zip(chosen, members, scores.tolist(), strict=True)]
+
+    def _backed(self, facts: frozenset[str]) -> tuple[set[int], set[int]]:
+        """Live members sharing at least ``min_facts`` rare numbers or ``min_phrases`` rare
+        phrases (a phrase has a space, a number none) with ``facts``."""
+        numbers: Counter[int] = Counter()
+        phrases: Counter[int] = Counter()
+        for fact in facts.intersection(self._fact_postings):
+            posting = self._fact_postings[fact]
+            if " " in fact:
+                if len(posting) <= self.params.max_fact_df and \
+                        len({self._members[k].story for k in posting}) <= self.params.max_phrase_stories:
+                    phrases.update(posting)
+            elif len(posting) <= self.params.max_fact_df:
+                numbers.update(posting)
+        by_numbers = {k for k, n in numbers.items() if n >= self.params.min_facts}
+        by_phrases = {k for k, n in phrases.items() if n >= self.params.min_phrases} if self.params.min_phrases else set()
+        return by_numbers, by_phrases - by_numbers
 
     # -- membership ------------------------------------------------------------------
     def _intern(self, term: str) -> int:
@@ -169,7 +265,8 @@ class StoryClusterer:
                 self._df = np.concatenate([self._df, np.zeros(len(self._df), dtype=np.int64)])
         return tid
 
-    def add(self, key: int, story: int, counts: Mapping[str, int], when: float) -> None:
+    def add(self, key: int, story: int, counts: Mapping[str, int], when: float,
+            facts: frozenset[str] = frozenset()) -> None:
         """Make ``key`` a live member of ``story``."""
         if key in self._members:
             self.remove(key)
@@ -179,7 +276,9 @@ class StoryClusterer:
         self._df[ids] += 1
         for tid in ids.tolist():
             self._postings.setdefault(tid, set()).add(key)
-        self._members[key] = _Member(story, when, ids, tf, terms)
+        for fact in facts:
+            self._fact_postings.setdefault(fact, set()).add(key)
+        self._members[key] = _Member(story, when, ids, tf, terms, facts)
         self._stories.setdefault(story, set()).add(key)
 
     def move(self, key: int, story: int) -> None:
@@ -205,6 +304,11 @@ class StoryClusterer:
                 del self._postings[tid]
                 del self._term_id[term]
                 self._free_ids.append(tid)
+        for fact in m.facts:
+            fposting = self._fact_postings[fact]
+            fposting.discard(key)
+            if not fposting:
+                del self._fact_postings[fact]
         members = self._stories[m.story]
         members.discard(key)
         if not members:

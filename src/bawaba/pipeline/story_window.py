@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bawaba.pipeline.cluster import ClusterParams, StoryClusterer, story_terms
+from bawaba.pipeline.cluster import ClusterParams, StoryClusterer, fact_terms, phrase_terms, story_terms
 from bawaba.pipeline.dedup import DedupParams, Fingerprint, MinHasher, NearDuplicateIndex
 from bawaba.text.analyzer import analyze
 
@@ -70,6 +70,10 @@ class Decision:
     story_id: int
     #: originals it matched that were published after it: they and their copies now copy it
     later_roots: tuple[int, ...]
+    #: numbers and word bigrams of its whole text, a second story signal
+    facts: frozenset[str] = frozenset()
+    #: other live stories it also joins: the same event split earlier, merged into ``story_id``
+    merges: tuple[int, ...] = ()
 
     @property
     def duplicate_of(self) -> int | None:
@@ -78,10 +82,11 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class Repoint:
-    """A stored article whose ``duplicate_of`` (and story) changes because an earlier original landed."""
+    """A stored article whose ``duplicate_of`` (and story) changes because an earlier original
+    landed, or whose story changes because a new article showed two stories are one event."""
 
     article_id: int
-    duplicate_of: int
+    duplicate_of: int | None
     story_id: int
     old_story_id: int
 
@@ -129,7 +134,8 @@ class StoryWindow:
         terms = analyze(text)
         fp = self.hasher.fingerprint(terms)
         counts = story_terms(title, terms, self.clusters.params)
-        d = Decision(url, source_id, title, t, seconds(first_seen), fp, dict(counts), 0, 0, ())
+        facts = fact_terms(text) | phrase_terms(terms)
+        d = Decision(url, source_id, title, t, seconds(first_seen), fp, dict(counts), 0, 0, (), facts)
         roots = {self._members[s].original_id for s, _ in self.index.matches(fp)}
         ordered = sorted((self._root(r) for r in roots), key=lambda m: m.order)
         if ordered and ordered[0].order < (d.when, d.first_seen, float("inf")):
@@ -140,7 +146,10 @@ class StoryWindow:
             if ordered:
                 d.story_id = ordered[0].story_id
         if not d.story_id:
-            d.story_id = self.clusters.best(counts, t, self.window_s) or 0
+            joins = self.clusters.joins(counts, t, self.window_s, facts)
+            if joins:
+                d.story_id = joins[0]
+                d.merges = tuple(joins[1:]) if self.clusters.params.merge else ()
         return d
 
     def _root(self, original_id: int) -> Member:
@@ -172,20 +181,27 @@ class StoryWindow:
                 if m.story_id != d.story_id:
                     m.story_id = d.story_id
                     self.clusters.move(slot, d.story_id)
+        for story in d.merges:
+            for slot in sorted(self.clusters.members(story), key=lambda s: self._members[s].article_id):
+                m = self._members[slot]
+                changed.append(Repoint(m.article_id, m.duplicate_of, d.story_id, story))
+                m.story_id = d.story_id
+                self.clusters.move(slot, d.story_id)
         if d.when >= self._high - self.window_s:
-            self._add(member, d.fingerprint, d.counts)
+            self._add(member, d.fingerprint, d.counts, d.facts)
         return changed
 
     def load(self, member: Member, text: str) -> None:
         """Re-admit a stored article with its stored decisions (restart)."""
         terms = analyze(text)
         self._high = max(self._high, member.when)
-        self._add(member, self.hasher.fingerprint(terms), story_terms(member.title, terms, self.clusters.params))
+        self._add(member, self.hasher.fingerprint(terms), story_terms(member.title, terms, self.clusters.params),
+                  fact_terms(text) | phrase_terms(terms))
 
     def finish_loading(self) -> None:
         self._evict()
 
-    def _add(self, member: Member, fp: Fingerprint, counts: dict[str, int]) -> None:
+    def _add(self, member: Member, fp: Fingerprint, counts: dict[str, int], facts: frozenset[str]) -> None:
         slot = self._free.pop() if self._free else self._take_slot()
         self._members[slot] = member
         self._slot_of_id[member.article_id] = slot
@@ -193,7 +209,7 @@ class StoryWindow:
         self._by_original.setdefault(member.original_id, set()).add(slot)
         heapq.heappush(self._heap, (member.when, slot))
         self.index.add(slot, fp)
-        self.clusters.add(slot, member.story_id, counts, member.when)
+        self.clusters.add(slot, member.story_id, counts, member.when, facts)
 
     def _take_slot(self) -> int:
         self._next_slot += 1
