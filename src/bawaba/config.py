@@ -23,7 +23,6 @@ class Settings:
     database_url: str = _setting(
         "sqlite:///bawaba.db", "Store URL: sqlite:///path.db (default) or postgresql://user@host/db."
     )
-    redis_url: str = _setting("redis://127.0.0.1:6379/0", "Redis URL for distributed workers and caches.")
     user_agent: str = _setting(
         "bawaba/0.1 (+https://github.com/bawaba/bawaba; news aggregator)", "User-Agent sent with every request."
     )
