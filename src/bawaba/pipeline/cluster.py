@@ -48,16 +48,16 @@ class ClusterParams:
     #: (a common term names no story and costs the most to count)
     max_posting: int = 300
     #: least decayed cosine for a join backed by shared facts (below ``threshold``)
-    fact_threshold: float = 0.2
+    fact_threshold: float = 0.4
     #: shared rare facts (numbers across the whole text) that back a join below ``threshold``
     min_facts: int = 1
     #: a fact in more live members than this names no one event and is not counted
     max_fact_df: int = 4
     #: shared rare phrases (word bigrams across the whole text: names, quotes) that back a join
     #: below ``threshold`` (0 turns phrases off)
-    min_phrases: int = 12
+    min_phrases: int = 16
     #: least decayed cosine for a join backed by shared phrases
-    phrase_threshold: float = 0.5
+    phrase_threshold: float = 0.52
     #: a phrase in more live stories than this is a stock phrase, not counted (copies of one
     #: article share all its phrases, so stories are counted, not members)
     max_phrase_stories: int = 1
