@@ -149,6 +149,19 @@ def bcubed(items: list[Item], pred: dict[str, Hashable]) -> tuple[float, float, 
     return p, r, 2 * p * r / (p + r)
 
 
+def whole_stories(items: list[Item], pred: dict[str, Hashable]) -> tuple[int, int]:
+    """(stories of more than one site that come out as one story, stories of more than one site);
+    the demo's single-site articles have their url as story and do not count."""
+    sites: dict[Hashable, set[str]] = defaultdict(set)
+    got: dict[Hashable, set[Hashable]] = defaultdict(set)
+    for it in items:
+        if it.story != it.url:
+            sites[it.story].add(it.source)
+            got[it.story].add(pred[it.url])
+    multi = [s for s, v in sites.items() if len(v) > 1]
+    return sum(len(got[s]) == 1 for s in multi), len(multi)
+
+
 # -- systems ---------------------------------------------------------------------------
 def run_window(items: list[Item]) -> tuple[dict[str, str | None], dict[str, Hashable], float]:
     """The pure StoryWindow (analysis included): (duplicate_of urls, story ids, CPU articles/s)."""
@@ -280,19 +293,21 @@ def main() -> None:
         p_rate, p_mem = speed_and_memory(index_peer, terms)
         rp, rr, rf = republication_scores(items, dup)
         bp, br, bf = bcubed(items, story)
+        w, m = whole_stories(items, story)
         print(f"{name:<46}{'bawaba':<22}{rp:>7.3f}{rr:>7.3f}{rf:>7.3f}{bp:>7.3f}{br:>7.3f}{bf:>7.3f}"
-              f"{o_rate:>12,.0f}{o_mem:>12,.0f}{window_rate:>13,.0f}")
+              f"{f'{w}/{m}':>9}{o_rate:>12,.0f}{o_mem:>12,.0f}{window_rate:>13,.0f}")
         pp, pr, pf = republication_scores(items, peer_quality(items, terms))
         print(f"{'':<46}{'datasketch MinHashLSH':<22}{pp:>7.3f}{pr:>7.3f}{pf:>7.3f}{'—':>7}{'—':>7}{'—':>7}"
-              f"{p_rate:>12,.0f}{p_mem:>12,.0f}{'—':>13}")
-        print(f"{'':<46}{'ratio bawaba/peer':<22}{'':>42}{o_rate / p_rate:>12.2f}{o_mem / p_mem:>12.2f}"
+              f"{'—':>9}{p_rate:>12,.0f}{p_mem:>12,.0f}{'—':>13}")
+        print(f"{'':<46}{'ratio bawaba/peer':<22}{'':>51}{o_rate / p_rate:>12.2f}{o_mem / p_mem:>12.2f}"
               f"   n={len(items)}")
         if name == "demo manifest":
             sdup, sstory, srate = run_demo_store(items)
             rp, rr, rf = republication_scores(items, sdup)
             bp, br, bf = bcubed(items, sstory)
+            w, m = whole_stories(items, sstory)
             print(f"{'demo manifest via import_jsonl + SQLite':<46}{'bawaba (store)':<22}{rp:>7.3f}{rr:>7.3f}"
-                  f"{rf:>7.3f}{bp:>7.3f}{br:>7.3f}{bf:>7.3f}{'':>24}{srate:>13,.0f}")
+                  f"{rf:>7.3f}{bp:>7.3f}{br:>7.3f}{bf:>7.3f}{f'{w}/{m}':>9}{'':>24}{srate:>13,.0f}")
 
 
 if __name__ == "__main__":

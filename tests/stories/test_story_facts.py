@@ -88,7 +88,7 @@ def test_shared_rare_phrases_join_when_the_cosine_is_close() -> None:
     own = [FLOOD.replace("340", "نحو ثلاثمئة").replace("2.75 مليون", "ملايين") + "\n\n" + FAIR.replace("1250", "ألف"),
            STORM.replace("٣٤٠", "مئات").replace("2,75 مليون", "ملايين") + "\n\n" + PORT.replace("1250", "ألف")
            .replace("8.4 مليار", "مليار")]
-    params = ClusterParams(threshold=2.0, fact_threshold=2.0, phrase_threshold=0.0, min_phrases=16)
+    params = ClusterParams(threshold=2.0, fact_threshold=2.0, phrase_threshold=0.0, min_phrases=16, phrase_sample=1)
 
     def pair(shared: str) -> tuple[Decision, Decision]:
         window = StoryWindow(72, cluster=params)

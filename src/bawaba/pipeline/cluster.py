@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,14 +54,16 @@ class ClusterParams:
     min_facts: int = 1
     #: a fact in more live members than this names no one event and is not counted
     max_fact_df: int = 4
-    #: shared rare phrases (word bigrams across the whole text: names, quotes) that back a join
-    #: below ``threshold`` (0 turns phrases off)
-    min_phrases: int = 16
+    #: shared rare phrases (sampled word bigrams across the whole text: names, quotes) that back
+    #: a join below ``threshold`` (0 turns phrases off)
+    min_phrases: int = 5
     #: least decayed cosine for a join backed by shared phrases
     phrase_threshold: float = 0.52
     #: a phrase in more live stories than this is a stock phrase, not counted (copies of one
     #: article share all its phrases, so stories are counted, not members)
     max_phrase_stories: int = 1
+    #: one word bigram in this many is kept as a phrase (by a fixed hash): the index stays small
+    phrase_sample: int = 4
     #: a new article that passes the join rule with several live stories merges them into one
     #: (the same event, split because its earlier versions shared too little)
     merge: bool = True
@@ -75,6 +78,7 @@ def story_terms(title: str, body_terms: Sequence[str], params: ClusterParams) ->
     return counts
 
 
+_INDIC_DIGIT = re.compile("[٠-٩۰-۹]")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _NUMBER = re.compile(r"(?<![\d.,٫])(\d+(?:[.,٫]\d+)?)(?![\w]|[.,٫]\d)\s*(?:[وبل]?(ال)?(ألف|آلاف|الف|مليون|ملايين|مليار|مليارات))?")
 _SCALE = {"ألف": 1e3, "آلاف": 1e3, "الف": 1e3, "مليون": 1e6, "ملايين": 1e6, "مليار": 1e9, "مليارات": 1e9}
@@ -85,7 +89,9 @@ def fact_terms(text: str) -> frozenset[str]:
     versions of one event share them anywhere in the text even when titles and leads differ.
     Small whole numbers and years name counts and dates of anything, so they are left out."""
     facts: set[str] = set()
-    for match in _NUMBER.finditer(text.translate(_DIGITS)):
+    if _INDIC_DIGIT.search(text):
+        text = text.translate(_DIGITS)
+    for match in _NUMBER.finditer(text):
         digits, _, scale = match.groups()
         if "," in digits or "٫" in digits:
             head, tail = re.split("[,٫]", digits)
@@ -97,10 +103,14 @@ def fact_terms(text: str) -> frozenset[str]:
     return frozenset(facts)
 
 
-def phrase_terms(terms: Sequence[str]) -> frozenset[str]:
+def phrase_terms(terms: Sequence[str], sample: int = 1) -> frozenset[str]:
     """Word bigrams of the whole analysed text (Arabic has no capitals: a person's name or a
-    quote is a pair of words that is rare in the window)."""
-    return frozenset(f"{a} {b}" for a, b in pairwise(terms))
+    quote is a pair of words that is rare in the window). ``sample`` keeps one bigram in that
+    many, chosen by a fixed hash, so two texts keep the same share of what they share."""
+    bigrams = {f"{a} {b}" for a, b in pairwise(terms)}
+    if sample > 1:
+        return frozenset(p for p in bigrams if zlib.crc32(p.encode()) % sample == 0)
+    return frozenset(bigrams)
 
 
 @dataclass(slots=True)

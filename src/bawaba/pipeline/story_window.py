@@ -134,7 +134,7 @@ class StoryWindow:
         terms = analyze(text)
         fp = self.hasher.fingerprint(terms)
         counts = story_terms(title, terms, self.clusters.params)
-        facts = fact_terms(text) | phrase_terms(terms)
+        facts = fact_terms(text) | phrase_terms(terms, self.clusters.params.phrase_sample)
         d = Decision(url, source_id, title, t, seconds(first_seen), fp, dict(counts), 0, 0, (), facts)
         roots = {self._members[s].original_id for s, _ in self.index.matches(fp)}
         ordered = sorted((self._root(r) for r in roots), key=lambda m: m.order)
@@ -196,7 +196,7 @@ class StoryWindow:
         terms = analyze(text)
         self._high = max(self._high, member.when)
         self._add(member, self.hasher.fingerprint(terms), story_terms(member.title, terms, self.clusters.params),
-                  fact_terms(text) | phrase_terms(terms))
+                  fact_terms(text) | phrase_terms(terms, self.clusters.params.phrase_sample))
 
     def finish_loading(self) -> None:
         self._evict()
