@@ -283,7 +283,7 @@ def main() -> None:
     else:
         print(f"({SHARED} absent: news-categories rows skipped)")
     head = (f"{'corpus':<46}{'system':<22}{'rep P':>7}{'rep R':>7}{'rep F1':>7}{'B3 P':>7}{'B3 R':>7}{'B3 F1':>7}"
-            f"{'index art/s':>12}{'index B/art':>12}{'window art/s':>13}")
+            f"{'whole':>9}{'index art/s':>12}{'index B/art':>12}{'window art/s':>13}")
     print(head)
     print("-" * len(head))
     for name, items in corpora:

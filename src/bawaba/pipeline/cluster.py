@@ -8,6 +8,10 @@ within hours; look-alike events days apart are different stories). IDF is over t
 and computed when scoring, from the members alone, so state rebuilt from the store after a
 restart scores exactly as the state that never stopped. Terms are small integer ids recycled when
 they leave the window, so weights are numpy gathers.
+
+Outlets often retitle an event and rewrite its lead, and the versions then share only facts
+further down. So rare numbers and rare phrases of the whole text back a join at a lower cosine. An
+article that bridges several stories this way merges them.
 """
 
 from __future__ import annotations
