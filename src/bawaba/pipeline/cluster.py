@@ -257,8 +257,10 @@ class StoryClusterer:
         phrases (a phrase has a space, a number none) with ``facts``."""
         numbers: Counter[int] = Counter()
         phrases: Counter[int] = Counter()
-        for fact in facts.intersection(self._fact_postings):
-            posting = self._fact_postings[fact]
+        for fact in facts:  # (``facts.intersection(dict)`` would walk the whole dict)
+            posting = self._fact_postings.get(fact)
+            if posting is None:
+                continue
             if " " in fact:
                 if len(posting) <= self.params.max_fact_df and \
                         len({self._members[k].story for k in posting}) <= self.params.max_phrase_stories:
