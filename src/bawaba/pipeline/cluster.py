@@ -84,7 +84,8 @@ def story_terms(title: str, body_terms: Sequence[str], params: ClusterParams) ->
 
 _INDIC_DIGIT = re.compile("[٠-٩۰-۹]")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_NUMBER = re.compile(r"(?<![\d.,٫])(\d+(?:[.,٫]\d+)?)(?![\w]|[.,٫]\d)\s*(?:[وبل]?(ال)?(ألف|آلاف|الف|مليون|ملايين|مليار|مليارات))?")
+_NUMBER = re.compile(r"(\d+(?:[.,٫]\d+)?)(?![\w]|[.,٫]\d)\s*(?:[وبل]?(ال)?(ألف|آلاف|الف|مليون|ملايين|مليار|مليارات))?")
+_NUMBER_TAIL = frozenset("0123456789.,٫")
 _SCALE = {"ألف": 1e3, "آلاف": 1e3, "الف": 1e3, "مليون": 1e6, "ملايين": 1e6, "مليار": 1e9, "مليارات": 1e9}
 
 
@@ -96,6 +97,8 @@ def fact_terms(text: str) -> frozenset[str]:
     if _INDIC_DIGIT.search(text):
         text = text.translate(_DIGITS)
     for match in _NUMBER.finditer(text):
+        if match.start() and text[match.start() - 1] in _NUMBER_TAIL:
+            continue  # the tail of "1.2.3" or a version number, not a number of its own
         digits, _, scale = match.groups()
         if "," in digits or "٫" in digits:
             head, tail = re.split("[,٫]", digits)
