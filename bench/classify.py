@@ -38,10 +38,10 @@ from bawaba.text.features import FeatureSpec
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/news-categories/news_categories_dev.jsonl"
 
 Docs = Sequence[tuple[str, str]]
-Predictor = Callable[[Docs, Sequence[str], Docs], list[str]]
+Predictor = Callable[[Docs, Sequence[str], Sequence[str], Docs], list[str]]
 
 
-def baseline(train: Docs, labels: Sequence[str], test: Docs) -> list[str]:
+def baseline(train: Docs, labels: Sequence[str], groups: Sequence[str], test: Docs) -> list[str]:
     """The plain recipe: sklearn TF-IDF word 1-2-grams + char_wb 2-5-grams, LinearSVC."""
     words = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=200_000)
     chars = TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5), min_df=2,
@@ -55,7 +55,7 @@ def baseline(train: Docs, labels: Sequence[str], test: Docs) -> list[str]:
 
 
 def ours(spec: FeatureSpec, c: float = 0.2) -> Predictor:
-    def predict(train: Docs, labels: Sequence[str], test: Docs) -> list[str]:
+    def predict(train: Docs, labels: Sequence[str], groups: Sequence[str], test: Docs) -> list[str]:
         model = train_model(train, labels, spec=spec, c=c, calibrated=False)
         probs = model.predict_proba(test)
         return [model.classes[i] for i in probs.argmax(axis=1)]
@@ -63,14 +63,17 @@ def ours(spec: FeatureSpec, c: float = 0.2) -> Predictor:
     return predict
 
 
-def with_demo(spec: FeatureSpec, c: float = 0.2) -> Predictor:
+def with_demo(spec: FeatureSpec, c: float = 0.2, balance: float | None = None) -> Predictor:
     """The shipped recipe: every fold also trains on the demo network's labelled articles (not an
     outlet of this evaluation), so the model knows the portal's other topics; a prediction of one
-    of those on this data counts as an error."""
+    of those on this data counts as an error. ``balance``: the (outlet, class) weighting power
+    (``train_model``'s ``group_balance``); None trains without outlets (plain class balancing)."""
     extra_docs, extra_labels = demo_labelled()
 
-    def predict(train: Docs, labels: Sequence[str], test: Docs) -> list[str]:
-        model = train_model([*train, *extra_docs], [*labels, *extra_labels], spec=spec, c=c, calibrated=False)
+    def predict(train: Docs, labels: Sequence[str], groups: Sequence[str], test: Docs) -> list[str]:
+        model = train_model([*train, *extra_docs], [*labels, *extra_labels], spec=spec, c=c, calibrated=False,
+                            groups=None if balance is None else [*groups, *["demo"] * len(extra_docs)],
+                            group_balance=balance or 0.0)
         probs = model.predict_proba(test)
         return [model.classes[i] for i in probs.argmax(axis=1)]
 
@@ -83,6 +86,8 @@ VARIANTS: dict[str, Predictor] = {
     "bawaba stems+chars": ours(FeatureSpec()),
     "bawaba stems+chars 4000 chars": ours(FeatureSpec(max_chars=4000)),
     "bawaba stems+chars + demo articles (shipped)": with_demo(FeatureSpec()),
+    "+ (outlet, class) weights, power 1": with_demo(FeatureSpec(), balance=1.0),
+    "+ (outlet, class) weights, power 0.5": with_demo(FeatureSpec(), balance=0.5),
 }
 
 
@@ -101,7 +106,7 @@ def leave_one_outlet_out(rows: list[dict[str, str]], predict: Predictor) -> dict
         test = [r for r in rows if r["source"] == outlet]
         truth = [to_slug(r["category"]) for r in test]
         predicted = predict([(r["title"], r["text"]) for r in train], [to_slug(r["category"]) for r in train],
-                            [(r["title"], r["text"]) for r in test])
+                            [r["source"] for r in train], [(r["title"], r["text"]) for r in test])
         present = sorted(set(truth))  # an outlet without culture is not scored on culture
         out[outlet] = (float(f1_score(truth, predicted, labels=present, average="macro")),
                        float(accuracy_score(truth, predicted)))

@@ -13,6 +13,7 @@ from bawaba.pipeline.classify import (
     calibrate,
     classify_article,
     classify_many,
+    group_balance_weights,
     load_model,
     train_model,
 )
@@ -150,6 +151,35 @@ def test_train_save_load_roundtrip(tmp_path: Path) -> None:
     assert loaded.classes == trained.classes
     assert "technology" in loaded.classes
     assert np.allclose(loaded.predict_proba(docs[:10]), trained.predict_proba(docs[:10]), atol=1e-3)
+
+
+def test_group_balance_weights() -> None:
+    y = np.array(["sports"] * 6 + ["economy"] * 2)
+    groups = np.array(["a"] * 4 + ["b"] * 2 + ["a", "b"])
+    plain = group_balance_weights(y, groups, 0.0)
+    # power 0 is sklearn's "balanced": n / (classes * class size)
+    assert np.allclose(plain, [8 / 12] * 6 + [2.0] * 2)
+    full = group_balance_weights(y, groups, 1.0)
+    # power 1: each (outlet, class) cell of a class weighs the same in total
+    assert np.isclose(full[:4].sum(), full[4:6].sum())
+    half = group_balance_weights(y, groups, 0.5)
+    assert full[0] < half[0] < half[4] < full[4]
+    for w in (plain, half, full):
+        assert np.isclose(w.sum(), len(y))
+        assert np.isclose(w[y == "sports"].sum(), w[y == "economy"].sum())
+
+
+def test_training_with_outlets(tmp_path: Path) -> None:
+    docs, labels, groups = [], [], []
+    for label, (title, text) in SNIPPETS.items():
+        words = text.split()
+        for i in range(12):
+            docs.append((title, " ".join(words[i % 5 :])))
+            labels.append(label)
+            groups.append("one" if i % 3 else "two")
+    trained = train_model(docs, labels, groups=groups, spec=FeatureSpec(word_bits=12, char_bits=12))
+    predicted = trained.predict_proba(docs).argmax(axis=1)
+    assert [trained.classes[i] for i in predicted] == labels
 
 
 def test_unknown_label_rejected() -> None:

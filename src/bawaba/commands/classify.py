@@ -139,6 +139,9 @@ def train_cmd(
     c: Annotated[float, typer.Option("--c", help="SVM regularisation (smaller = smoother).")] = 0.2,
     holdout: Annotated[int, typer.Option(help="Percent of records (by id) kept out for `eval --holdout`.")] = 0,
     demo: Annotated[bool, typer.Option(help="Also train on the demo network's labelled articles.")] = False,
+    balance: Annotated[
+        float, typer.Option(help="(outlet, class) weighting power: 0 = class-balanced only (shipped), 0.5 = damp big cells.")
+    ] = 0.0,
 ) -> None:
     """Train a classifier; confidence is calibrated leave-one-source-out when sources are given."""
     docs, labels, groups = _load_labelled(data, holdout)
@@ -146,7 +149,7 @@ def train_cmd(
         extra_docs, extra_labels = demo_labelled()
         docs, labels, groups = docs + extra_docs, labels + extra_labels, groups + ["demo"] * len(extra_docs)
     with console.status(f"training on {len(docs)} articles"):
-        model = train_model(docs, labels, groups=groups if len(set(groups)) > 1 else None, c=c)
+        model = train_model(docs, labels, groups=groups if len(set(groups)) > 1 else None, c=c, group_balance=balance)
     model.save(out)
     console.print(
         f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): classes {', '.join(model.classes)}, "
