@@ -85,9 +85,9 @@ VARIANTS: dict[str, Predictor] = {
     "bawaba stems only": ours(FeatureSpec(chars=False)),
     "bawaba stems+chars": ours(FeatureSpec()),
     "bawaba stems+chars 4000 chars": ours(FeatureSpec(max_chars=4000)),
-    "bawaba stems+chars + demo articles (shipped)": with_demo(FeatureSpec()),
+    "bawaba stems+chars + demo articles": with_demo(FeatureSpec()),
     "+ (outlet, class) weights, power 1": with_demo(FeatureSpec(), balance=1.0),
-    "+ (outlet, class) weights, power 0.5": with_demo(FeatureSpec(), balance=0.5),
+    "+ (outlet, class) weights, power 0.5 (shipped)": with_demo(FeatureSpec(), balance=0.5),
 }
 
 

@@ -169,6 +169,16 @@ def test_group_balance_weights() -> None:
         assert np.isclose(w[y == "sports"].sum(), w[y == "economy"].sum())
 
 
+def test_demo_cells_not_lifted() -> None:
+    y = np.array(["politics"] * 6 + ["sports"] * 6)
+    groups = np.array(["a"] * 5 + ["demo"] + ["a"] * 6)
+    w = group_balance_weights(y, groups, 1.0)
+    # the one demo politics article weighs as much as one of the outlet's five, not five times more
+    assert np.isclose(w[5], w[0])
+    lifted = group_balance_weights(y, groups, 1.0, unlifted=frozenset())
+    assert np.isclose(lifted[5], 5 * lifted[0])
+
+
 def test_training_with_outlets(tmp_path: Path) -> None:
     docs, labels, groups = [], [], []
     for label, (title, text) in SNIPPETS.items():

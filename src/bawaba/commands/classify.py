@@ -140,8 +140,8 @@ def train_cmd(
     holdout: Annotated[int, typer.Option(help="Percent of records (by id) kept out for `eval --holdout`.")] = 0,
     demo: Annotated[bool, typer.Option(help="Also train on the demo network's labelled articles.")] = False,
     balance: Annotated[
-        float, typer.Option(help="(outlet, class) weighting power: 0 = class-balanced only (shipped), 0.5 = damp big cells.")
-    ] = 0.0,
+        float, typer.Option(help="(outlet, class) weighting power: 0 = class-balanced only, 0.5 = damp big cells (shipped).")
+    ] = 0.5,
 ) -> None:
     """Train a classifier; confidence is calibrated leave-one-source-out when sources are given."""
     docs, labels, groups = _load_labelled(data, holdout)

@@ -243,7 +243,7 @@ def train_model(
     target_precision: float = 0.95,
     override_precision: float = 0.99,
     calibrated: bool = True,
-    group_balance: float = 0.0,
+    group_balance: float = 0.5,
 ) -> TopicModel:
     """Fit a class-weighted linear SVM on (title, text) pairs (corpus or slug labels), then
     calibrate: a softmax temperature and the confidence threshold are fitted on held-out scores,
@@ -305,16 +305,28 @@ def train_model(
 
 
 def group_balance_weights(
-    y: npt.NDArray[np.str_], groups: npt.NDArray[np.str_], power: float
+    y: npt.NDArray[np.str_],
+    groups: npt.NDArray[np.str_],
+    power: float,
+    unlifted: frozenset[str] = frozenset({"demo"}),
 ) -> npt.NDArray[np.float64]:
     """Per-article training weights: ``(1 / articles in its (outlet, class) cell) ** power``, then
     scaled so every class weighs the same in total (``power=0``: sklearn's "balanced"). Outlets file
     different things under one label (skynewsarabia's large "technology" feed is broad), so damping
     the big cells keeps one outlet's definition from becoming the model's; 0.5 measured best
-    leave-one-outlet-out, but is not shipped yet (docs/CLASSIFIER.md)."""
-    cells = np.char.add(np.char.add(groups.astype(str), "\x00"), y.astype(str))
+    leave-one-outlet-out (docs/CLASSIFIER.md). Cells of ``unlifted`` groups (the demo network's few
+    articles) count as the class's largest cell, so they are never weighted up: lifted, its
+    world-as-politics stories overturned "world" sections."""
+    outlets = groups.astype(str)
+    cells = np.char.add(np.char.add(outlets, "\x00"), y.astype(str))
     _, inverse, sizes = np.unique(cells, return_inverse=True, return_counts=True)
-    weights = (1.0 / sizes[inverse].astype(np.float64)) ** power
+    size = sizes[inverse].astype(np.float64)
+    kept_low = np.isin(outlets, list(unlifted))
+    for label in np.unique(y):
+        mask = y == label
+        if (mask & ~kept_low).any():
+            size[mask & kept_low] = size[mask & ~kept_low].max()
+    weights = (1.0 / size) ** power
     for label in np.unique(y):
         mask = y == label
         weights[mask] /= weights[mask].sum()
