@@ -123,6 +123,21 @@ def test_low_confidence_falls_back_to_misc() -> None:
     assert result.category == "misc"
 
 
+def test_best_guess_without_abstaining() -> None:
+    """``bawaba classify``'s default: the best topic and its confidence, never a misc shrug; a
+    place section still needs the override threshold."""
+    flat = load_model()
+    sure = TopicModel.build(flat.spec, flat.classes, flat.idf, flat.coef, flat.intercept, threshold=1.01)
+    docs = [{"title": SNIPPETS["sports"][0], "text": SNIPPETS["sports"][1]},
+            {"title": SNIPPETS["sports"][0], "text": SNIPPETS["sports"][1], "section": "منوعات"},
+            {"title": SNIPPETS["sports"][0], "text": SNIPPETS["sports"][1], "section": "أخبار مصر"}]
+    abstaining = [r.category for r in classify_many(docs, sure)]
+    best = classify_many(docs, sure, abstain=False)
+    assert abstaining == ["misc", "misc", "egypt"]
+    assert [r.category for r in best] == ["sports", "sports", "egypt"]
+    assert best[0].confidence < sure.threshold
+
+
 def test_region_is_reported(model: TopicModel) -> None:
     result = classify_article("الأهلي يفوز في القاهرة", SNIPPETS["sports"][1], model=model)
     assert result.region == "egypt"

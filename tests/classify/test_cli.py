@@ -31,6 +31,21 @@ def test_classify_uses_section() -> None:
     assert json.loads(result.stdout)["category"] == "arts"
 
 
+def test_classify_answers_a_topic_unless_abstaining(tmp_path: Path) -> None:
+    """Unsure articles get the best topic by default; ``--abstain`` applies ingest's misc rule."""
+    from bawaba.pipeline.classify import TopicModel, load_model
+
+    flat = load_model()
+    unsure = tmp_path / "unsure.npz"
+    TopicModel.build(flat.spec, flat.classes, flat.idf, flat.coef, flat.intercept, threshold=1.01).save(unsure)
+    line = json.dumps({"title": SNIPPETS["economy"][0], "text": SNIPPETS["economy"][1]}, ensure_ascii=False)
+    best = runner.invoke(app, ["classify", "--model", str(unsure)], input=line + "\n")
+    assert best.exit_code == 0, best.output
+    assert json.loads(best.stdout)["category"] == "economy"
+    abstained = runner.invoke(app, ["classify", "--model", str(unsure), "--abstain"], input=line + "\n")
+    assert json.loads(abstained.stdout)["category"] == "misc"
+
+
 def test_bad_line_is_an_error() -> None:
     result = runner.invoke(app, ["classify"], input="{not json\n")
     assert result.exit_code != 0

@@ -64,15 +64,23 @@ def classify_cmd(
     ctx: typer.Context,
     model_path: ModelOption = None,
     batch: Annotated[int, typer.Option(help="Articles vectorised together.")] = 256,
+    abstain: Annotated[
+        bool,
+        typer.Option(help="Ingest's rule: below the model's threshold answer the section or 'misc' "
+                          "instead of the best topic."),
+    ] = False,
 ) -> None:
-    """Read JSONL {title, text[, section, url]} on stdin; write one JSONL result per line, in order."""
+    """Read JSONL {title, text[, section, url]} on stdin; write one JSONL result per line, in order.
+
+    A topical section decides; otherwise the answer is the model's best topic with its calibrated
+    confidence (``--abstain`` falls back to the section or misc when it is unsure, as ingest does)."""
     if ctx.invoked_subcommand is not None:
         return
     model = load_model(model_path)
     pending: list[dict[str, Any]] = []
 
     def flush() -> None:
-        for result in classify_many(pending, model):
+        for result in classify_many(pending, model, abstain=abstain):
             sys.stdout.write(_as_json(result) + "\n")
         pending.clear()
 

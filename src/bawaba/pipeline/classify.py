@@ -186,14 +186,22 @@ def _load(path: Path) -> TopicModel:
 
 
 def decide(
-    probs: npt.NDArray[np.floating], model: TopicModel, mapped: str | None
+    probs: npt.NDArray[np.floating], model: TopicModel, mapped: str | None, *, abstain: bool = True
 ) -> tuple[str, float]:
-    """Category and confidence from the model's probabilities and the mapped section."""
+    """Category and confidence from the model's probabilities and the mapped section.
+
+    ``abstain`` (ingest's rule): below the model's threshold the article keeps its section or
+    ``misc``. Without it an article with no section (or a ``misc`` one) gets the model's best
+    topic whatever its confidence, which the caller receives to judge (``bawaba classify``'s
+    default: a misc answer is a wrong answer for someone asking which topic). A place section is
+    the publisher's filing either way and yields only at ``override_threshold``."""
     if mapped is not None and mapped not in GENERIC_SECTIONS:
         return mapped, 1.0
     best = int(np.argmax(probs))
     confidence = float(probs[best])
     needed = model.override_threshold if mapped in PLACE_SECTIONS else model.threshold
+    if not abstain and mapped not in PLACE_SECTIONS:
+        needed = 0.0
     if confidence >= needed:
         return model.classes[best], confidence
     return mapped or "misc", confidence
@@ -217,17 +225,17 @@ def classify_article(
 
 
 def classify_many(
-    docs: Sequence[Mapping[str, str | None]], model: TopicModel, batch: int = 256
+    docs: Sequence[Mapping[str, str | None]], model: TopicModel, batch: int = 256, *, abstain: bool = True
 ) -> list[Classification]:
     """``classify_article`` over many ``{title, text, section?, url?}`` records, vectorised in
-    batches (the CLI's and recategorize's path)."""
+    batches (the CLI's and recategorize's path); ``abstain`` as in ``decide``."""
     out: list[Classification] = []
     for start in range(0, len(docs), batch):
         chunk = docs[start : start + batch]
         probs = model.predict_proba([(d.get("title") or "", d.get("text") or "") for d in chunk])
         for doc, row in zip(chunk, probs, strict=True):
             mapped = map_section(doc.get("section"), doc.get("url"), {})
-            category, confidence = decide(row, model, mapped)
+            category, confidence = decide(row, model, mapped, abstain=abstain)
             region = detect_region(doc.get("title") or "", doc.get("text") or "")
             out.append(Classification(category, confidence, region))
     return out
