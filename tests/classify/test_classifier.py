@@ -107,6 +107,18 @@ def test_place_section_needs_the_stricter_threshold(model: TopicModel) -> None:
     assert low.override_threshold == 0.8
 
 
+def test_place_section_is_never_overturned_to_politics(model: TopicModel) -> None:
+    """World and national news already are politics: a summit under "شؤون دولية" stays world even
+    for a model sure of politics, while a match report filed there still moves to sports."""
+    eager = TopicModel.build(model.spec, model.classes, model.idf, model.coef, model.intercept,
+                             threshold=0.3, override_threshold=0.3)
+    politics = classify_article(*SNIPPETS["politics"], section="شؤون دولية", model=eager)
+    assert classify_article(*SNIPPETS["politics"], model=eager).category == "politics"
+    assert politics.category == "world"
+    assert classify_article(*SNIPPETS["politics"], section="أخبار مصر", model=eager).category == "egypt"
+    assert classify_article(*SNIPPETS["sports"], section="شؤون دولية", model=eager).category == "sports"
+
+
 def test_demo_training_articles() -> None:
     from bawaba.commands.classify import demo_labelled
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from bawaba.commands.common import console, err_console, opened_store
 from bawaba.errors import ImportLineError, ModelError
 from bawaba.pipeline.classify import (
+    SHIPPED_MAX_DF,
     Classification,
     classify_article,
     classify_many,
@@ -150,6 +151,12 @@ def train_cmd(
     balance: Annotated[
         float, typer.Option(help="(outlet, class) weighting power: 0 = class-balanced only, 0.5 = damp big cells (shipped).")
     ] = 0.5,
+    max_df: Annotated[
+        float, typer.Option("--max-df", help="Leave out words and letter n-grams in more than this share of articles.")
+    ] = SHIPPED_MAX_DF[0],
+    naive_bayes: Annotated[
+        bool, typer.Option("--nb/--no-nb", help="NB-SVM features (shipped) or a plain linear SVM.")
+    ] = True,
 ) -> None:
     """Train a classifier; confidence is calibrated leave-one-source-out when sources are given."""
     docs, labels, groups = _load_labelled(data, holdout)
@@ -157,7 +164,8 @@ def train_cmd(
         extra_docs, extra_labels = demo_labelled()
         docs, labels, groups = docs + extra_docs, labels + extra_labels, groups + ["demo"] * len(extra_docs)
     with console.status(f"training on {len(docs)} articles"):
-        model = train_model(docs, labels, groups=groups if len(set(groups)) > 1 else None, c=c, group_balance=balance)
+        model = train_model(docs, labels, groups=groups if len(set(groups)) > 1 else None, c=c, group_balance=balance,
+                            max_df=(max_df, max_df), naive_bayes=naive_bayes)
     model.save(out)
     console.print(
         f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): classes {', '.join(model.classes)}, "

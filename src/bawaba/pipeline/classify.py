@@ -31,11 +31,14 @@ __all__ = [
     "GENERIC_SECTIONS",
     "LABEL_TO_SLUG",
     "PLACE_SECTIONS",
+    "PLACE_TOPICS",
+    "SHIPPED_MAX_DF",
     "Classification",
     "TopicModel",
     "calibrate",
     "classify_article",
     "classify_many",
+    "fit_linear",
     "group_balance_weights",
     "in_holdout",
     "load_model",
@@ -49,7 +52,12 @@ GENERIC_SECTIONS = frozenset({"egypt", "world", "misc"})
 #: place sections are still the publisher's filing (and portal categories): overturned only at the
 #: model's stricter ``override_threshold``
 PLACE_SECTIONS = frozenset({"egypt", "world"})
+#: the topic a place section already is: world and national news are mostly politics (the training
+#: data's politics *is* outlets' world and Middle East feeds), so "politics" never overturns one
+PLACE_TOPICS = frozenset({"politics"})
 DEFAULT_MODEL = "data/models/classifier.npz"
+#: ``train_model``'s ``max_df`` for the shipped model (word block, char block; docs/CLASSIFIER.md)
+SHIPPED_MAX_DF = (0.2, 0.2)
 _FORMAT = 1
 
 
@@ -172,6 +180,7 @@ def _load(path: Path) -> TopicModel:
         raise ModelError(f"classifier model {path} has unsupported format {meta.get('format')!r}")
     raw_spec: dict[str, Any] = meta["spec"]
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw_spec.items()}
+    fields.setdefault("stopwords", False)  # files from before the field kept function words
     try:
         spec = FeatureSpec(**fields)
     except TypeError as exc:
@@ -194,7 +203,8 @@ def decide(
     ``misc``. Without it an article with no section (or a ``misc`` one) gets the model's best
     topic whatever its confidence, which the caller receives to judge (``bawaba classify``'s
     default: a misc answer is a wrong answer for someone asking which topic). A place section is
-    the publisher's filing either way and yields only at ``override_threshold``."""
+    the publisher's filing either way and yields only at ``override_threshold``, and never to
+    politics, which it already is."""
     if mapped is not None and mapped not in GENERIC_SECTIONS:
         return mapped, 1.0
     best = int(np.argmax(probs))
@@ -202,6 +212,8 @@ def decide(
     needed = model.override_threshold if mapped in PLACE_SECTIONS else model.threshold
     if not abstain and mapped not in PLACE_SECTIONS:
         needed = 0.0
+    if mapped in PLACE_SECTIONS and model.classes[best] in PLACE_TOPICS:
+        return mapped, confidence
     if confidence >= needed:
         return model.classes[best], confidence
     return mapped or "misc", confidence
@@ -252,6 +264,8 @@ def train_model(
     override_precision: float = 0.99,
     calibrated: bool = True,
     group_balance: float = 0.5,
+    max_df: tuple[float, float] = (1.0, 1.0),
+    naive_bayes: bool = True,
 ) -> TopicModel:
     """Fit a class-weighted linear SVM on (title, text) pairs (corpus or slug labels), then
     calibrate: a softmax temperature and the confidence threshold are fitted on held-out scores,
@@ -261,11 +275,12 @@ def train_model(
     that overturns a place section). ``calibrated=False`` skips that (one
     fit instead of four: for experiments that only need the argmax). With ``groups``, each
     article is weighted by ``group_balance_weights`` so no one outlet's idea of a class dominates it
-    (``group_balance=0`` gives plain class balancing)."""
+    (``group_balance=0`` gives plain class balancing). ``max_df`` (word block, char block): columns
+    in a larger share of the training articles are left out (their weight stays zero, so the saved
+    model drops them): words and letter runs that common say how outlets write, not what about.
+    ``naive_bayes``: NB-SVM features (``fit_linear``)."""
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
-    from sklearn.svm import LinearSVC
-
     spec = spec or FeatureSpec()
     y = np.array([to_slug(label) for label in labels])
     classes = sorted(set(y.tolist()))
@@ -274,12 +289,16 @@ def train_model(
     counts = HashedFeatures(spec).transform(docs)
     outlets = np.asarray(groups if groups is not None else [""] * len(y))
 
-    def fit(rows: npt.NDArray[np.intp]) -> tuple[TfidfTransformer, LinearSVC]:
+    word_width = 1 << spec.word_bits
+
+    def fit(rows: npt.NDArray[np.intp]) -> tuple[TfidfTransformer, LinearScores, sp.dia_matrix]:
+        share = np.bincount(counts[rows].indices, minlength=counts.shape[1]) / len(rows)
+        limit = np.where(np.arange(counts.shape[1]) < word_width, max_df[0], max_df[1])
+        keep = sp.diags((share <= limit).astype(np.float32))
         tfidf = TfidfTransformer(sublinear_tf=True)
-        svm = LinearSVC(C=c)
         weights = group_balance_weights(y[rows], outlets[rows], group_balance)
-        svm.fit(tfidf.fit_transform(counts[rows]), y[rows], sample_weight=weights)
-        return tfidf, svm
+        x = tfidf.fit_transform(counts[rows] @ keep)
+        return tfidf, fit_linear(x, y[rows], weights, c=c, naive_bayes=naive_bayes), keep
 
     if not calibrated:
         splits = []
@@ -290,12 +309,12 @@ def train_model(
     held_scores: list[npt.NDArray[np.float64]] = []
     held_y: list[npt.NDArray[np.str_]] = []
     for train_rows, test_rows in splits:
-        tfidf, svm = fit(train_rows)
-        if list(svm.classes_) != classes:
+        tfidf, scorer, keep = fit(train_rows)
+        if scorer.classes != classes:
             continue  # a fold lacking a class cannot be scored on the full class set
-        held_scores.append(svm.decision_function(tfidf.transform(counts[test_rows])))
+        held_scores.append(scorer.decision_function(tfidf.transform(counts[test_rows] @ keep)))
         held_y.append(y[test_rows])
-    tfidf, svm = fit(np.arange(len(y)))
+    tfidf, scorer, _ = fit(np.arange(len(y)))
     temperature, threshold, override = 1.0, 0.5, 0.5
     if held_scores:
         scores, truth = np.vstack(held_scores), np.concatenate(held_y)
@@ -305,11 +324,59 @@ def train_model(
         spec,
         classes,
         np.asarray(tfidf.idf_, dtype=np.float32),
-        svm.coef_.T * temperature,
-        svm.intercept_ * temperature,
+        scorer.coef.T * temperature,
+        scorer.intercept * temperature,
         threshold,
         override,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LinearScores:
+    """One-vs-rest linear scorers: ``x @ coef.T + intercept``, columns in ``classes`` order."""
+
+    classes: list[str]
+    coef: npt.NDArray[np.float64]  # (n_classes, n_features)
+    intercept: npt.NDArray[np.float64]
+
+    def decision_function(self, x: sp.csr_matrix) -> npt.NDArray[np.float64]:
+        return np.asarray(x @ self.coef.T) + self.intercept
+
+
+def fit_linear(
+    x: sp.csr_matrix,
+    y: npt.NDArray[np.str_],
+    weights: npt.NDArray[np.float64],
+    *,
+    c: float,
+    naive_bayes: bool = True,
+) -> LinearScores:
+    """One-vs-rest linear SVMs on weighted TF-IDF rows. With ``naive_bayes`` each class sees the
+    features scaled by their (weighted, add-one) log-count ratio, in-class presence rate over the
+    rest's (Wang & Manning's NB-SVM): words that single out a class count for more before the margin
+    is fitted. The scaling folds into the weights (``coef = r * w``), so the saved model and its use
+    are unchanged. Measured leave-one-outlet-out: macro-F1 +0.003, the held-out BBC fold +0.01."""
+    from sklearn.svm import LinearSVC
+
+    classes = sorted(set(y.tolist()))
+    if not naive_bayes:
+        svm = LinearSVC(C=c).fit(x, y, sample_weight=weights)
+        coef, intercept = svm.coef_, svm.intercept_
+        if len(classes) == 2:  # one binary margin: the first class's score is its negation
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        return LinearScores(classes, coef, intercept)
+    present = sp.csr_matrix((np.ones_like(x.data), x.indices, x.indptr), shape=x.shape)
+    coef = np.zeros((len(classes), x.shape[1]))
+    intercept = np.zeros(len(classes))
+    for j, label in enumerate(classes):
+        inside = y == label
+        p = np.asarray(present[inside].T @ weights[inside]).ravel() + 1.0
+        q = np.asarray(present[~inside].T @ weights[~inside]).ravel() + 1.0
+        ratio = np.log((p / p.sum()) / (q / q.sum()))
+        svm = LinearSVC(C=c).fit(x @ sp.diags(ratio), inside.astype(np.int8), sample_weight=weights)
+        coef[j] = ratio * svm.coef_[0]
+        intercept[j] = svm.intercept_[0]
+    return LinearScores(classes, coef, intercept)
 
 
 def group_balance_weights(

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 import Stemmer
 
+from bawaba.text.analyzer import stopwords
 from bawaba.text.normalize import normalize
 
 # Arabic letters (after folding) or runs of Latin letters/digits
@@ -58,6 +59,10 @@ class FeatureSpec:
     max_chars: int = 2000
     #: whether the char n-gram block is filled (it is the slow half; off = stems only)
     chars: bool = True
+    #: drop the search stop list's function words before both blocks: "لماذا", "هذا", "قد" say how
+    #: an outlet writes (explainers, wire copy), not what about, and skewed unseen outlets
+    #: (docs/CLASSIFIER.md); model files written before this field load with it off
+    stopwords: bool = True
 
     @property
     def n_features(self) -> int:
@@ -130,6 +135,9 @@ class HashedFeatures:
         """The (stem string, normalised letters string) pair one document is vectorised from."""
         raw = article_text(title, text[: self.spec.max_chars], self.spec.title_weight)
         toks = tokens(raw)
+        if self.spec.stopwords:
+            stop = stopwords()
+            toks = [t for t in toks if t not in stop]
         return " ".join(_stemmer().stemWords(toks)), " ".join(toks)
 
     def transform_prepared(self, docs: Sequence[tuple[str, str]]) -> sp.csr_matrix:
