@@ -180,6 +180,27 @@ def test_train_save_load_roundtrip(tmp_path: Path) -> None:
     assert np.allclose(loaded.predict_proba(docs[:10]), trained.predict_proba(docs[:10]), atol=1e-3)
 
 
+@pytest.mark.parametrize("naive_bayes", [True, False])
+def test_pruned_model_predicts_as_its_saved_file(tmp_path: Path, naive_bayes: bool) -> None:
+    """Columns left out by ``max_df`` carry neither weight nor IDF, in memory as in the file: a
+    model fresh from training and its reloaded copy give the same probabilities."""
+    docs, labels = [], []
+    for label, (title, text) in SNIPPETS.items():
+        words = text.split()
+        for i in range(12):
+            docs.append((title, " ".join(words[i % 5 :]) + " وقال المصدر إن"))
+            labels.append(label)
+    spec = FeatureSpec(word_bits=12, char_bits=12)
+    trained = train_model(docs, labels, spec=spec, max_df=(0.15, 0.15), naive_bayes=naive_bayes)
+    assert (trained.idf[~np.any(trained.coef != 0, axis=1)] == 0).all()
+    path = tmp_path / "pruned.npz"
+    trained.save(path)
+    unseen = [(SNIPPETS["sports"][0], "وقال المصدر إن المباراة انتهت بالتعادل")]
+    for batch in (docs[:10], unseen):
+        assert np.allclose(load_model(path).predict_proba(batch), trained.predict_proba(batch), atol=2e-3)
+    assert [trained.classes[i] for i in trained.predict_proba(docs).argmax(axis=1)] == labels
+
+
 def test_group_balance_weights() -> None:
     y = np.array(["sports"] * 6 + ["economy"] * 2)
     groups = np.array(["a"] * 4 + ["b"] * 2 + ["a", "b"])

@@ -1,8 +1,8 @@
 """Article categorisation: the outlet's section, a shipped topic classifier and the region.
 
-The model is a multinomial logistic regression over hashed stem and character n-grams (see
-``bawaba.text.features``). It is stored as plain numpy arrays (``.npz``: no pickle, loads in
-milliseconds) holding only the columns training saw. The publisher's own topical section wins; the
+The model is one-vs-rest linear SVMs (NB-SVM features, softmax-calibrated) over hashed stem and
+character n-grams (see ``bawaba.text.features``). It is stored as plain numpy arrays (``.npz``: no
+pickle, loads in milliseconds) holding only the columns training saw. The publisher's own topical section wins; the
 model fills articles with no section or a ``misc`` one when confident, and overturns a place section
 (``egypt``, ``world``: the portal's own categories) only at a stricter confidence.
 """
@@ -320,10 +320,13 @@ def train_model(
         scores, truth = np.vstack(held_scores), np.concatenate(held_y)
         temperature, threshold = calibrate(scores, truth, classes, target_precision)
         override = calibrate(scores, truth, classes, override_precision, fallback=0.99)[1]
+    # columns without weight (left out by max_df, or unseen) get no IDF either, exactly as a saved
+    # and reloaded model has it: they must not lengthen a row's norm at prediction
+    idf = np.where(np.any(scorer.coef != 0, axis=0), tfidf.idf_, 0.0)
     return TopicModel.build(
         spec,
         classes,
-        np.asarray(tfidf.idf_, dtype=np.float32),
+        np.asarray(idf, dtype=np.float32),
         scorer.coef.T * temperature,
         scorer.intercept * temperature,
         threshold,
