@@ -2,9 +2,10 @@
 
 The model is one-vs-rest linear SVMs (NB-SVM features, softmax-calibrated) over hashed stem and
 character n-grams (see ``bawaba.text.features``). It is stored as plain numpy arrays (``.npz``: no
-pickle, loads in milliseconds) holding only the columns training saw. The publisher's own topical section wins; the
-model fills articles with no section or a ``misc`` one when confident, and overturns a place section
-(``egypt``, ``world``: the portal's own categories) only at a stricter confidence.
+pickle, loads in milliseconds) holding only the columns training saw. The publisher's own topical
+section wins; the model fills articles with no section or a ``misc`` one when confident, and
+overturns a place section (``egypt``, ``world``: the portal's own categories) only at a stricter
+confidence.
 """
 
 from __future__ import annotations
@@ -281,6 +282,7 @@ def train_model(
     ``naive_bayes``: NB-SVM features (``fit_linear``)."""
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
+
     spec = spec or FeatureSpec()
     y = np.array([to_slug(label) for label in labels])
     classes = sorted(set(y.tolist()))
