@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=None, help="Use N random articles (quick runs).")
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=160)  # the table is wide; logs are read later, not in a terminal
     if not args.data.exists():
         console.print(f"no data at {args.data}: skipped")
         return 0
