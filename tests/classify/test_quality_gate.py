@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sklearn.metrics import f1_score
 
-from bawaba.pipeline.classify import in_holdout, load_model, to_slug
+from bawaba.pipeline.classify import classify_many, in_holdout, load_model, to_slug
 
 DATA = Path(__file__).resolve().parents[3] / "shared/data/news-categories/news_categories_dev.jsonl"
-#: measured 2026-11 at commit time on the slice (see docs/CLASSIFIER.md); a drop below fails
-MACRO_F1_FLOOR = 0.92
+#: measured on the slice when the model was shipped (0.931, docs/CLASSIFIER.md); a drop below fails
+MACRO_F1_FLOOR = 0.925
 HOLDOUT_PERCENT = 10
 
 
@@ -28,8 +28,9 @@ def test_shipped_model_on_heldout_slice() -> None:
     held = [r for r in rows if in_holdout(r["id"], HOLDOUT_PERCENT)]
     assert len(held) > 500
     model = load_model()
-    probs = model.predict_proba([(r["title"], r["text"]) for r in held])
-    predicted = [model.classes[i] for i in probs.argmax(axis=1)]
+    # the answers `bawaba classify` writes for {title, text} lines
+    predicted = [c.category for c in classify_many([{"title": r["title"], "text": r["text"]} for r in held], model,
+                                                   abstain=False)]
     truth = [to_slug(r["category"]) for r in held]
     # over the data's five classes: a prediction of another portal topic counts against recall
     assert f1_score(truth, predicted, labels=sorted(set(truth)), average="macro") >= MACRO_F1_FLOOR
