@@ -210,11 +210,12 @@ def decide(
         return mapped, 1.0
     best = int(np.argmax(probs))
     confidence = float(probs[best])
-    needed = model.override_threshold if mapped in PLACE_SECTIONS else model.threshold
-    if not abstain and mapped not in PLACE_SECTIONS:
-        needed = 0.0
-    if mapped in PLACE_SECTIONS and model.classes[best] in PLACE_TOPICS:
-        return mapped, confidence
+    if mapped in PLACE_SECTIONS:
+        if model.classes[best] in PLACE_TOPICS:
+            return mapped, confidence
+        needed = model.override_threshold
+    else:
+        needed = model.threshold if abstain else 0.0
     if confidence >= needed:
         return model.classes[best], confidence
     return mapped or "misc", confidence
