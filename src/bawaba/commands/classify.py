@@ -13,6 +13,7 @@ from rich.table import Table
 
 from bawaba.commands.common import console, err_console, opened_store
 from bawaba.errors import ImportLineError, ModelError
+from bawaba.pipeline.adapt import MIN_BATCH
 from bawaba.pipeline.classify import (
     SHIPPED_MAX_DF,
     Classification,
@@ -70,24 +71,35 @@ def classify_cmd(
         typer.Option(help="Ingest's rule: below the model's threshold answer the section or 'misc' "
                           "instead of the best topic."),
     ] = False,
+    adapt: Annotated[
+        bool,
+        typer.Option(help=f"Adapt the model to each window of input (from {MIN_BATCH} articles on): "
+                          "its confident answers teach it the outlets' words. --no-adapt answers "
+                          "every article on its own and streams."),
+    ] = True,
+    window: Annotated[
+        int, typer.Option(min=1, help="Articles read before answering when adapting (memory: ~4 KB each).")
+    ] = 10_000,
 ) -> None:
     """Read JSONL {title, text[, section, url]} on stdin; write one JSONL result per line, in order.
 
-    A topical section decides; otherwise the answer is the model's best topic with its calibrated
-    confidence (``--abstain`` falls back to the section or misc when it is unsure, as ingest does)."""
+    A topical section decides; otherwise the answer is the model's best topic, after adapting to
+    the window of articles it came in, with the model's calibrated confidence in it
+    (``--abstain`` falls back to the section or misc when it is unsure, as ingest does)."""
     if ctx.invoked_subcommand is not None:
         return
     model = load_model(model_path)
     pending: list[dict[str, Any]] = []
+    size = window if adapt else batch
 
     def flush() -> None:
-        for result in classify_many(pending, model, abstain=abstain):
+        for result in classify_many(pending, model, batch, abstain=abstain, adapt=adapt):
             sys.stdout.write(_as_json(result) + "\n")
         pending.clear()
 
     for record in _records(iter(sys.stdin)):
         pending.append({k: record.get(k) for k in ("title", "text", "section", "url")})
-        if len(pending) >= batch:
+        if len(pending) >= size:
             flush()
     flush()
     sys.stdout.flush()
@@ -177,14 +189,18 @@ def eval_cmd(
     data: Annotated[Path, typer.Option("--data", help="JSONL with title, text, category.")],
     model_path: ModelOption = None,
     holdout: Annotated[int, typer.Option(help="Score only the held-out slice of this percent (by id).")] = 0,
+    adapt: Annotated[
+        bool, typer.Option(help="Adapt to the file's articles as one batch, as `bawaba classify` does.")
+    ] = True,
 ) -> None:
-    """Per-class precision, recall and F1 and the confusion matrix of the model on labelled data."""
+    """Per-class precision, recall and F1 and the confusion matrix of what `bawaba classify`
+    answers for labelled data (its best topic; sections, when given, are not used here)."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     model = load_model(model_path)
     docs, truth, _ = _load_labelled(data, holdout, keep_holdout=True)
-    probs = model.predict_proba(docs)
-    predicted = [model.classes[i] for i in probs.argmax(axis=1)]
+    answers = classify_many([{"title": t, "text": x} for t, x in docs], model, abstain=False, adapt=adapt)
+    predicted = [a.category for a in answers]
     labels = sorted(set(truth) | set(predicted))
     p, r, f, n = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
     table = Table(title=f"classifier on {data.name} ({len(docs)} articles)")

@@ -23,6 +23,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from bawaba.errors import ModelError
+from bawaba.pipeline.adapt import MIN_BATCH, adapt_scores
 from bawaba.pipeline.region import detect_region
 from bawaba.pipeline.sections import map_section
 from bawaba.taxonomy import slugs
@@ -43,6 +44,7 @@ __all__ = [
     "group_balance_weights",
     "in_holdout",
     "load_model",
+    "probabilities",
     "train_model",
 ]
 
@@ -137,13 +139,20 @@ class TopicModel:
         x.data /= norms[rows].astype(np.float32)
         return x
 
+    def scores(self, docs: Iterable[tuple[str, str]]) -> tuple[sp.csr_matrix, npt.NDArray[np.float32]]:
+        """The weighted feature rows of (title, text) pairs and their calibrated class scores
+        (softmax of a row gives its probabilities)."""
+        x = self.weigh(self.features.transform(docs))
+        return x, np.asarray(x @ self.coef) + self.intercept
+
     def predict_proba(self, docs: Iterable[tuple[str, str]]) -> npt.NDArray[np.float32]:
         """Class probabilities (rows sum to 1, columns in ``classes`` order) of (title, text) pairs."""
-        x = self.weigh(self.features.transform(docs))
-        scores = np.asarray(x @ self.coef) + self.intercept
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        return np.asarray(scores / scores.sum(axis=1, keepdims=True), dtype=np.float32)
+        return probabilities(self.scores(docs)[1]).astype(np.float32)
+
+    @property
+    def word_columns(self) -> int:
+        """Width of the stem n-gram block (the first columns of a feature row)."""
+        return 1 << self.spec.word_bits
 
     def save(self, path: str | Path) -> None:
         """Write the model as compressed ``.npz`` holding only the columns with weight."""
@@ -195,8 +204,21 @@ def _load(path: Path) -> TopicModel:
     )
 
 
+def probabilities(scores: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+    """Row-wise softmax of class scores."""
+    z = np.array(scores, dtype=np.float64, copy=True)
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    return np.asarray(z / z.sum(axis=1, keepdims=True))
+
+
 def decide(
-    probs: npt.NDArray[np.floating], model: TopicModel, mapped: str | None, *, abstain: bool = True
+    probs: npt.NDArray[np.floating],
+    model: TopicModel,
+    mapped: str | None,
+    *,
+    abstain: bool = True,
+    best: int | None = None,
 ) -> tuple[str, float]:
     """Category and confidence from the model's probabilities and the mapped section.
 
@@ -205,10 +227,11 @@ def decide(
     topic whatever its confidence, which the caller receives to judge (``bawaba classify``'s
     default: a misc answer is a wrong answer for someone asking which topic). A place section is
     the publisher's filing either way and yields only at ``override_threshold``, and never to
-    politics, which it already is."""
+    politics, which it already is. ``best``: the answer when another rule chose it (batch
+    adaptation); its confidence stays the model's calibrated probability of it."""
     if mapped is not None and mapped not in GENERIC_SECTIONS:
         return mapped, 1.0
-    best = int(np.argmax(probs))
+    best = int(np.argmax(probs)) if best is None else best
     confidence = float(probs[best])
     if mapped in PLACE_SECTIONS:
         if model.classes[best] in PLACE_TOPICS:
@@ -239,19 +262,37 @@ def classify_article(
 
 
 def classify_many(
-    docs: Sequence[Mapping[str, str | None]], model: TopicModel, batch: int = 256, *, abstain: bool = True
+    docs: Sequence[Mapping[str, str | None]],
+    model: TopicModel,
+    batch: int = 256,
+    *,
+    abstain: bool = True,
+    adapt: bool = False,
 ) -> list[Classification]:
     """``classify_article`` over many ``{title, text, section?, url?}`` records, vectorised in
-    batches (the CLI's and recategorize's path); ``abstain`` as in ``decide``."""
+    chunks of ``batch`` (the CLI's and recategorize's path); ``abstain`` as in ``decide``. With
+    ``adapt`` the records are one batch the model adapts to (``pipeline.adapt``: from
+    ``MIN_BATCH`` records on, the answers of the whole batch teach the model its vocabulary)."""
+    pairs = [(d.get("title") or "", d.get("text") or "") for d in docs]
+    score_rows: list[npt.NDArray[np.float32]] = []
+    word_rows: list[sp.csr_matrix] = []
+    for start in range(0, len(pairs), batch):
+        x, scores = model.scores(pairs[start : start + batch])
+        score_rows.append(scores)
+        if adapt:  # the stem block only: a fifth of the row, and as good for adapting
+            word_rows.append(x[:, : model.word_columns])
+    if not score_rows:
+        return []
+    scores = np.vstack(score_rows)
+    probs = probabilities(scores)
+    answers = probs.argmax(axis=1)
+    if adapt and len(docs) >= MIN_BATCH:
+        answers = adapt_scores(sp.vstack(word_rows, format="csr"), scores).argmax(axis=1)
     out: list[Classification] = []
-    for start in range(0, len(docs), batch):
-        chunk = docs[start : start + batch]
-        probs = model.predict_proba([(d.get("title") or "", d.get("text") or "") for d in chunk])
-        for doc, row in zip(chunk, probs, strict=True):
-            mapped = map_section(doc.get("section"), doc.get("url"), {})
-            category, confidence = decide(row, model, mapped, abstain=abstain)
-            region = detect_region(doc.get("title") or "", doc.get("text") or "")
-            out.append(Classification(category, confidence, region))
+    for doc, (title, text), row, best in zip(docs, pairs, probs, answers, strict=True):
+        mapped = map_section(doc.get("section"), doc.get("url"), {})
+        category, confidence = decide(row, model, mapped, abstain=abstain, best=int(best))
+        out.append(Classification(category, confidence, detect_region(title, text)))
     return out
 
 
@@ -414,12 +455,6 @@ def group_balance_weights(
     return np.asarray(weights * (len(y) / weights.sum()))
 
 
-def _softmax(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    z = scores - scores.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return np.asarray(e / e.sum(axis=1, keepdims=True))
-
-
 def calibrate(
     scores: npt.NDArray[np.float64],
     y: npt.NDArray[np.str_],
@@ -433,11 +468,11 @@ def calibrate(
     truth = np.array([index[k] for k in y])
     best_t, best_loss = 1.0, np.inf
     for t in np.geomspace(0.5, 50.0, 60):
-        p = _softmax(scores * t)
+        p = probabilities(scores * t)
         loss = -np.mean(np.log(p[np.arange(len(truth)), truth] + 1e-12))
         if loss < best_loss:
             best_t, best_loss = float(t), float(loss)
-    p = _softmax(scores * best_t)
+    p = probabilities(scores * best_t)
     conf, right = p.max(axis=1), p.argmax(axis=1) == truth
     for threshold in np.arange(0.3, 0.99, 0.01):
         accepted = conf >= threshold
