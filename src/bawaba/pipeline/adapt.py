@@ -5,7 +5,7 @@ its own articles show. Given a batch, the model's most confident answers (the be
 each predicted class, by score margin) label a small linear model fitted on the batch alone (its
 stem n-gram rows, L2-normalised, no intercept), whose scores are added to the model's
 (transductive self-training). Measured leave-one-outlet-out (docs/CLASSIFIER.md, "Fifth push"):
-macro-F1 0.899 -> 0.908 when an outlet's articles come as one batch, +0.005 on random mixed batches
+macro-F1 0.899 -> 0.907 when an outlet's articles come as one batch, +0.005 on random mixed batches
 of 500 articles, +0.010 at 5,000. Below ``MIN_BATCH`` the pseudo-labels are too few and it loses, so
 small batches are left as they are. The answer for an article then depends on the batch it came
 with; the same input always gives the same output.
