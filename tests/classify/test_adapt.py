@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ from typer.testing import CliRunner
 
 from bawaba.cli import app
 from bawaba.pipeline.adapt import MIN_BATCH, adapt_scores, confident_rows
-from bawaba.pipeline.classify import classify_many, load_model, probabilities
+from bawaba.pipeline.classify import Classification, classify_many, load_model, probabilities
 
 from .test_classifier import SNIPPETS
 
@@ -84,7 +86,31 @@ def test_cli_adapts_by_default_and_streams_without() -> None:
     order = list(SNIPPETS) * 110
     lines = "\n".join(json.dumps({"title": SNIPPETS[k][0], "text": SNIPPETS[k][1]}, ensure_ascii=False)
                       for k in order) + "\n"
-    for flags in ([], ["--no-adapt"], ["--window", "300"]):
+    for flags in ([], ["--no-adapt"], ["--window", str(MIN_BATCH)]):
         result = runner.invoke(app, ["classify", *flags], input=lines)
         assert result.exit_code == 0, result.output
         assert [json.loads(line)["category"] for line in result.stdout.splitlines()] == order
+
+
+def test_cli_adapts_a_short_tail_with_the_window_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    """660 lines in windows of 500: the last 160 are adapted together with the 340 before them,
+    and every line is answered once, in order."""
+    import bawaba.commands.classify as command
+
+    batches: list[tuple[int, bool]] = []
+
+    def spy(docs: Sequence[Mapping[str, str | None]], *args: Any, **kwargs: Any) -> list[Classification]:
+        batches.append((len(docs), kwargs["adapt"]))
+        return classify_many(docs, *args, **kwargs)
+
+    monkeypatch.setattr(command, "classify_many", spy)
+    order = (list(SNIPPETS) * 132)[:660]
+    lines = "\n".join(json.dumps({"title": SNIPPETS[k][0], "text": SNIPPETS[k][1]}, ensure_ascii=False)
+                      for k in order) + "\n"
+    result = CliRunner().invoke(app, ["classify", "--window", str(MIN_BATCH)], input=lines)
+    assert result.exit_code == 0, result.output
+    assert batches == [(MIN_BATCH, True), (MIN_BATCH, True)]
+    assert [json.loads(line)["category"] for line in result.stdout.splitlines()] == order
+    batches.clear()
+    result = CliRunner().invoke(app, ["classify", "--no-adapt"], input=lines)
+    assert [n for n, _ in batches] == [256, 256, 148]

@@ -78,7 +78,7 @@ def classify_cmd(
                           "every article on its own and streams."),
     ] = True,
     window: Annotated[
-        int, typer.Option(min=1, help="Articles read before answering when adapting (memory: ~4 KB each).")
+        int, typer.Option(min=MIN_BATCH, help="Articles read before answering when adapting (memory: a few KB each).")
     ] = 10_000,
 ) -> None:
     """Read JSONL {title, text[, section, url]} on stdin; write one JSONL result per line, in order.
@@ -90,18 +90,26 @@ def classify_cmd(
         return
     model = load_model(model_path)
     pending: list[dict[str, Any]] = []
+    answered: list[dict[str, Any]] = []  # the last window's records, context for a short tail
     size = window if adapt else batch
 
     def flush() -> None:
-        for result in classify_many(pending, model, batch, abstain=abstain, adapt=adapt):
+        # a tail too short to adapt to is adapted together with the end of the window before it
+        # (whose answers are already written and not repeated)
+        short = max(0, MIN_BATCH - len(pending)) if adapt else 0
+        context = answered[max(0, len(answered) - short) :] if short else []
+        results = classify_many([*context, *pending], model, batch, abstain=abstain, adapt=adapt)
+        for result in results[len(context) :]:
             sys.stdout.write(_as_json(result) + "\n")
+        answered[:] = pending
         pending.clear()
 
     for record in _records(iter(sys.stdin)):
         pending.append({k: record.get(k) for k in ("title", "text", "section", "url")})
         if len(pending) >= size:
             flush()
-    flush()
+    if pending:
+        flush()
     sys.stdout.flush()
 
 
