@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from typer.testing import CliRunner
 
 from bawaba.cli import app
-from bawaba.pipeline.adapt import MIN_BATCH, adapt_scores, confident_rows
+from bawaba.pipeline.adapt import MIN_BATCH, adapt_scores, confident_rows, neighbour_probabilities
 from bawaba.pipeline.classify import Classification, classify_many, load_model, probabilities
 
 from .test_classifier import SNIPPETS
@@ -114,3 +114,27 @@ def test_cli_adapts_a_short_tail_with_the_window_before(monkeypatch: pytest.Monk
     batches.clear()
     result = CliRunner().invoke(app, ["classify", "--no-adapt"], input=lines)
     assert [n for n, _ in batches] == [256, 256, 148]
+
+
+def test_neighbour_probabilities() -> None:
+    # rows 0-2 share words, rows 3-4 share others, row 5 has none
+    x = sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 1, 0, 0], [1, 0.9, 0, 0], [0, 0, 1, 1], [0, 0, 1, 0.8],
+                                [0, 0, 0, 0]], dtype=float))
+    x = sp.csr_matrix(x.multiply(1 / np.maximum(np.sqrt(x.multiply(x).sum(axis=1)), 1e-9)))
+    scores = np.array([[9, 0], [9, 0], [0, 9], [0, 9], [0, 9], [5, 0]], dtype=float)
+    near = neighbour_probabilities(x, scores, neighbours=2)
+    assert near[2].argmax() == 0  # its two neighbours (rows 0, 1) say class 0, whatever it says itself
+    assert near[0] == pytest.approx([0.5, 0.5], abs=1e-3)  # rows 1 and 2 disagree, equally near
+    assert near[3].argmax() == 1
+    assert near[5] == pytest.approx([0.0, 0.0])  # like no other row: no neighbours' opinion
+    assert near.shape == scores.shape
+
+
+def test_neighbours_alone_fix_misfiled_articles() -> None:
+    """Without the batch model (strength 0), the neighbours' opinion alone refiles most of the
+    narrowly misfiled articles: their nearest neighbours share their class's words."""
+    x, scores, truth = outlet_batch(1200, seed=5)
+    assert (scores.argmax(axis=1) == truth).mean() < 0.75
+    smoothed = adapt_scores(x, scores, strength=0.0).argmax(axis=1)
+    assert (smoothed == truth).mean() > 0.8
+    assert (adapt_scores(x, scores, strength=0.0, smoothing=0.0).argmax(axis=1) == scores.argmax(axis=1)).all()

@@ -79,7 +79,7 @@ def classify_cmd(
     ] = True,
     window: Annotated[
         int, typer.Option(min=MIN_BATCH, help="Articles read before answering when adapting (memory: a few KB each).")
-    ] = 10_000,
+    ] = 5_000,
 ) -> None:
     """Read JSONL {title, text[, section, url]} on stdin; write one JSONL result per line, in order.
 

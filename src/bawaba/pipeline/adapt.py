@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["MIN_BATCH", "adapt_scores", "confident_rows"]
+__all__ = ["MIN_BATCH", "adapt_scores", "confident_rows", "neighbour_probabilities"]
 
 #: fewest articles a batch needs before it is adapted to (smaller batches lost macro-F1)
 MIN_BATCH = 500
@@ -47,13 +47,16 @@ def adapt_scores(
     share: float = 0.8,
     strength: float = 1.0,
     regularization: float = 3.0,
+    neighbours: int = 10,
+    smoothing: float = 0.25,
     min_batch: int = MIN_BATCH,
 ) -> npt.NDArray[np.float64]:
     """The model's ``scores`` (rows: articles, columns: classes) plus ``strength`` times those of a
     hinge-loss linear model fitted on the batch's ``x`` rows under the model's confident answers.
     ``regularization`` is divided by the number of pseudo-labelled rows (a constant C, whatever the
-    batch size). Batches under ``min_batch`` rows, or whose answers name one class, come back as
-    they are."""
+    batch size). Then ``smoothing`` times the log of each row's ``neighbours``' probabilities is
+    added (``neighbour_probabilities``). Batches under ``min_batch`` rows, or whose answers name one
+    class, come back as they are."""
     out = np.array(scores, dtype=np.float64, copy=True)
     if x.shape[0] != out.shape[0]:
         raise ValueError(f"{x.shape[0]} feature rows for {out.shape[0]} score rows")
@@ -85,4 +88,34 @@ def adapt_scores(
     if batch_scores.ndim == 1:  # two classes: one margin, the first class's score is its negation
         batch_scores = np.column_stack([-batch_scores, batch_scores])
     out[:, columns] += strength * batch_scores
+    if smoothing:
+        out += smoothing * np.log(neighbour_probabilities(features, out, neighbours) + 1e-3)
+    return out
+
+
+def neighbour_probabilities(
+    x: sp.csr_matrix, scores: npt.NDArray[np.float64], neighbours: int, chunk: int = 1000
+) -> npt.NDArray[np.float64]:
+    """Per row, the class probabilities (softmax of ``scores``) of its ``neighbours`` most similar
+    other rows (dot product of L2-normalised rows: cosine), averaged with the similarities as
+    weights; all zeros for a row like no other. One step of label propagation: articles on the same
+    subject in one batch should get the same answer. The similarities are computed ``chunk`` rows
+    at a time (memory: chunk x batch floats)."""
+    z = scores - scores.max(axis=1, keepdims=True)
+    probs = np.exp(z)
+    probs /= probs.sum(axis=1, keepdims=True)
+    count = min(neighbours, x.shape[0] - 1)
+    out: npt.NDArray[np.float64] = np.zeros(probs.shape, dtype=np.float64)
+    if count < 1:
+        return out
+    transposed = x.T.tocsr()
+    for start in range(0, x.shape[0], chunk):
+        sim = (x[start : start + chunk] @ transposed).toarray()
+        own = np.arange(sim.shape[0])
+        sim[own, start + own] = -1.0  # an article is not its own neighbour
+        nearest = np.argpartition(-sim, count - 1, axis=1)[:, :count]
+        weights = np.clip(np.take_along_axis(sim, nearest, axis=1), 0.0, None)
+        total = weights.sum(axis=1, keepdims=True)
+        mixed = np.einsum("ik,ikc->ic", weights, probs[nearest])
+        out[start : start + chunk] = np.divide(mixed, total, out=np.zeros_like(mixed), where=total > 0)
     return out
