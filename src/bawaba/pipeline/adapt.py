@@ -4,11 +4,12 @@ The topic model's errors on an unseen outlet come from that outlet's vocabulary 
 its own articles show. Given a batch, the model's most confident answers (the best ``share`` of
 each predicted class, by score margin) label a small linear model fitted on the batch alone (its
 stem n-gram rows, L2-normalised, no intercept), whose scores are added to the model's
-(transductive self-training). Measured leave-one-outlet-out (docs/CLASSIFIER.md, "Fifth push"):
-macro-F1 0.899 -> 0.907 when an outlet's articles come as one batch, +0.005 on random mixed batches
-of 500 articles, +0.010 at 5,000. Below ``MIN_BATCH`` the pseudo-labels are too few and it loses, so
-small batches are left as they are. The answer for an article then depends on the batch it came
-with; the same input always gives the same output.
+(transductive self-training); then each article leans towards the answers of its nearest
+neighbours in the batch (one step of label propagation). Measured leave-one-outlet-out
+(docs/CLASSIFIER.md, "Fifth push"): macro-F1 0.899 -> 0.911 when an outlet's articles come as one
+batch. Below ``MIN_BATCH`` the pseudo-labels are too few and it loses, so small batches are left as
+they are. The answer for an article then depends on the batch it came with; the same input always
+gives the same output.
 """
 
 from __future__ import annotations
