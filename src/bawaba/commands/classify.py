@@ -90,7 +90,7 @@ def classify_cmd(
         return
     model = load_model(model_path)
     pending: list[dict[str, Any]] = []
-    answered: list[dict[str, Any]] = []  # the last window's records, context for a short tail
+    answered: list[dict[str, Any]] = []  # the end of the last window: context for a short tail
     size = window if adapt else batch
 
     def flush() -> None:
@@ -101,7 +101,7 @@ def classify_cmd(
         results = classify_many([*context, *pending], model, batch, abstain=abstain, adapt=adapt)
         for result in results[len(context) :]:
             sys.stdout.write(_as_json(result) + "\n")
-        answered[:] = pending
+        answered[:] = pending[-MIN_BATCH:]
         pending.clear()
 
     for record in _records(iter(sys.stdin)):
