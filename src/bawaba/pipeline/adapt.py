@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["MIN_BATCH", "adapt_scores", "confident_rows", "neighbour_probabilities"]
+__all__ = ["MIN_BATCH", "adapt_scores", "confident_rows", "neighbour_probabilities", "probabilities"]
 
 #: fewest articles a batch needs before it is adapted to (smaller batches lost macro-F1)
 MIN_BATCH = 500
@@ -94,6 +94,14 @@ def adapt_scores(
     return out
 
 
+def probabilities(scores: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+    """Row-wise softmax of class scores."""
+    z = np.array(scores, dtype=np.float64, copy=True)
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    return np.asarray(z / z.sum(axis=1, keepdims=True))
+
+
 def neighbour_probabilities(
     x: sp.csr_matrix, scores: npt.NDArray[np.float64], neighbours: int, chunk: int = 1000
 ) -> npt.NDArray[np.float64]:
@@ -102,9 +110,7 @@ def neighbour_probabilities(
     weights; all zeros for a row like no other. One step of label propagation: articles on the same
     subject in one batch should get the same answer. The similarities are computed ``chunk`` rows
     at a time (memory: chunk x batch floats)."""
-    z = scores - scores.max(axis=1, keepdims=True)
-    probs = np.exp(z)
-    probs /= probs.sum(axis=1, keepdims=True)
+    probs = probabilities(scores)
     count = min(neighbours, x.shape[0] - 1)
     out: npt.NDArray[np.float64] = np.zeros(probs.shape, dtype=np.float64)
     if count < 1:

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from bawaba.errors import ModelError
-from bawaba.pipeline.adapt import MIN_BATCH, adapt_scores
+from bawaba.pipeline.adapt import MIN_BATCH, adapt_scores, probabilities
 from bawaba.pipeline.region import detect_region
 from bawaba.pipeline.sections import map_section
 from bawaba.taxonomy import slugs
@@ -202,14 +202,6 @@ def _load(path: Path) -> TopicModel:
     return TopicModel.build(
         spec, meta["classes"], idf, coef, intercept, meta["threshold"], meta.get("override_threshold")
     )
-
-
-def probabilities(scores: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
-    """Row-wise softmax of class scores."""
-    z = np.array(scores, dtype=np.float64, copy=True)
-    z -= z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    return np.asarray(z / z.sum(axis=1, keepdims=True))
 
 
 def decide(
