@@ -171,7 +171,7 @@ def mixed_feed(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
         classes = model.classes
         x, s = model.scores([(r["title"], r["text"]) for r in test])
         words.append(x[:, : model.word_columns])
-        scores.append(s)
+        scores.append(s / model.temperature)  # margins, as classify_many adapts them
         owner += [outlet] * len(test)
         truth += [to_slug(r["category"]) for r in test]
     answers = adapt_scores(sp.vstack(words, format="csr"), np.vstack(scores)).argmax(axis=1)

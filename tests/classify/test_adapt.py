@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from bawaba.cli import app
 from bawaba.pipeline.adapt import MIN_BATCH, adapt_scores, confident_rows, neighbour_probabilities
-from bawaba.pipeline.classify import Classification, classify_many, load_model, probabilities
+from bawaba.pipeline.classify import Classification, TopicModel, classify_many, load_model, probabilities
 
 from .test_classifier import SNIPPETS
 
@@ -79,6 +79,33 @@ def test_classify_many_adapts_large_batches_only() -> None:
         assert answer.confidence == pytest.approx(row[model.classes.index(answer.category)])
     few = docs[:20]
     assert classify_many(few, model, adapt=True) == classify_many(few, model, adapt=False)
+
+
+def test_adaptation_sees_margins_whatever_the_temperature(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adaptation is tuned on the SVM's margins, so ``classify_many`` divides the calibration's
+    temperature out: a model whose calibration found k times the temperature (its weights k times
+    larger) adapts the same way and gives the same answers."""
+    import bawaba.pipeline.classify as classify
+
+    seen: list[np.ndarray] = []
+
+    def spy(x: sp.csr_matrix, scores: np.ndarray, **kwargs: Any) -> np.ndarray:
+        seen.append(np.array(scores))
+        return adapt_scores(x, scores, **kwargs)
+
+    monkeypatch.setattr(classify, "adapt_scores", spy)
+    model = load_model()
+    order = list(SNIPPETS) * (MIN_BATCH // len(SNIPPETS) + 1)
+    docs = [{"title": SNIPPETS[k][0], "text": SNIPPETS[k][1]} for k in order]
+    answers = []
+    for k in (1.0, 4.0):
+        scaled = TopicModel.build(model.spec, model.classes, model.idf, model.coef * k, model.intercept * k,
+                                  model.threshold, model.override_threshold, model.temperature * k)
+        answers.append([a.category for a in classify_many(docs, scaled, abstain=False, adapt=True)])
+    assert len(seen) == 2
+    margins = np.asarray(model.scores([(d["title"], d["text"]) for d in docs])[1]) / model.temperature
+    assert np.allclose(seen[0], margins, atol=1e-4) and np.allclose(seen[1], margins, atol=1e-4)
+    assert answers[0] == answers[1] == order
 
 
 def test_cli_adapts_by_default_and_streams_without() -> None:

@@ -58,6 +58,8 @@ def test_shipped_model_loads(model: TopicModel) -> None:
     assert set(model.classes) == {"accidents", "arts", "culture", "economy", "health", "misc", "politics",
                                   "religion", "sports", "technology"}
     assert 0.3 <= model.threshold <= model.override_threshold < 1.0
+    # calibration sharpened the SVM margins, and the file says by how much (batch adaptation needs it)
+    assert model.temperature > 1.0
 
 
 @pytest.mark.parametrize("expected", sorted(SNIPPETS))
@@ -177,6 +179,7 @@ def test_train_save_load_roundtrip(tmp_path: Path) -> None:
     loaded = load_model(path)
     assert loaded.classes == trained.classes
     assert "technology" in loaded.classes
+    assert trained.temperature > 0 and loaded.temperature == pytest.approx(trained.temperature)
     assert np.allclose(loaded.predict_proba(docs[:10]), trained.predict_proba(docs[:10]), atol=1e-3)
 
 

@@ -91,7 +91,10 @@ class TopicModel:
 
     ``idf`` and ``coef`` are dense over the hashed space (built at load from the stored columns);
     ``threshold`` is the probability below which the prediction is not trusted;
-    ``override_threshold`` (≥ ``threshold``) the one needed to overturn a place section.
+    ``override_threshold`` (≥ ``threshold``) the one needed to overturn a place section;
+    ``temperature`` the factor calibration multiplied the SVM margins by (``coef`` and ``intercept``
+    include it): batch adaptation divides it out again, so its steps weigh the same against the
+    model's margins whatever the calibration found (1.0 for files written before it was stored).
     """
 
     spec: FeatureSpec
@@ -102,6 +105,7 @@ class TopicModel:
     threshold: float
     features: HashedFeatures
     override_threshold: float
+    temperature: float
 
     @classmethod
     def build(
@@ -113,6 +117,7 @@ class TopicModel:
         intercept: npt.NDArray[np.floating],
         threshold: float,
         override_threshold: float | None = None,
+        temperature: float = 1.0,
     ) -> TopicModel:
         override = threshold if override_threshold is None else max(threshold, override_threshold)
         return cls(
@@ -124,6 +129,7 @@ class TopicModel:
             float(threshold),
             HashedFeatures(spec),
             float(override),
+            float(temperature),
         )
 
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
@@ -158,7 +164,8 @@ class TopicModel:
         """Write the model as compressed ``.npz`` holding only the columns with weight."""
         used = np.flatnonzero(np.any(self.coef != 0, axis=1)).astype(np.int32)
         meta = {"format": _FORMAT, "spec": asdict(self.spec), "classes": list(self.classes),
-                "threshold": self.threshold, "override_threshold": self.override_threshold}
+                "threshold": self.threshold, "override_threshold": self.override_threshold,
+                "temperature": self.temperature}
         with open(path, "wb") as fh:
             np.savez_compressed(
                 fh,
@@ -200,7 +207,8 @@ def _load(path: Path) -> TopicModel:
     idf[columns] = idf_used
     coef[columns] = coef_used
     return TopicModel.build(
-        spec, meta["classes"], idf, coef, intercept, meta["threshold"], meta.get("override_threshold")
+        spec, meta["classes"], idf, coef, intercept, meta["threshold"], meta.get("override_threshold"),
+        float(meta.get("temperature", 1.0)),
     )
 
 
@@ -279,7 +287,10 @@ def classify_many(
     probs = probabilities(scores)
     answers = probs.argmax(axis=1)
     if adapt and len(docs) >= MIN_BATCH:
-        answers = adapt_scores(sp.vstack(word_rows, format="csr"), scores).argmax(axis=1)
+        # adaptation is tuned on the SVM's own margins: the calibrated scores are those times the
+        # temperature (5.2 for the shipped model), which would shrink both steps fivefold
+        margins = scores / model.temperature
+        answers = adapt_scores(sp.vstack(word_rows, format="csr"), margins).argmax(axis=1)
     out: list[Classification] = []
     for doc, (title, text), row, best in zip(docs, pairs, probs, answers, strict=True):
         mapped = map_section(doc.get("section"), doc.get("url"), {})
@@ -367,6 +378,7 @@ def train_model(
         scorer.intercept * temperature,
         threshold,
         override,
+        temperature,
     )
 
 
