@@ -70,3 +70,34 @@ def test_train_then_eval(tmp_path: Path) -> None:
     assert "macro" in evaluated.output
     # the model learned its own training set: its rows carry perfect F1
     assert "1.000" in evaluated.output
+
+
+def test_parallel_scoring_answers_as_one_process() -> None:
+    """``--workers 2`` spreads the scoring over forked processes; every line's answer (category,
+    confidence, region) is the one a single process gives, in the same order, adapted or not."""
+    places = ["القاهرة", "بغداد", "باريس", "الإسكندرية", "طوكيو", "الرباط", ""]
+    kinds = list(SNIPPETS)
+    lines = []
+    for i in range(700):
+        title, text = SNIPPETS[kinds[i % 5]]
+        place = places[(i // 5) % len(places)]
+        lines.append(json.dumps({"title": f"{title} في {place}" if place else title, "text": f"{text} ({i})"},
+                                ensure_ascii=False))
+    stdin = "\n".join(lines) + "\n"
+    for flags in ([], ["--no-adapt"]):
+        answers = {}
+        for workers in ("1", "2"):
+            result = runner.invoke(app, ["classify", "--workers", workers, "--window", "600", *flags], input=stdin)
+            assert result.exit_code == 0, result.output
+            answers[workers] = result.stdout.splitlines()
+        assert len(answers["1"]) == 700
+        assert answers["1"] == answers["2"]
+        assert {json.loads(line)["region"] for line in answers["2"]} >= {"egypt", "arab", "world"}
+
+
+def test_scoring_pool_needs_two_workers() -> None:
+    from bawaba.commands.classify import scoring_pool
+    from bawaba.pipeline.classify import load_model
+
+    with scoring_pool(load_model(), 1) as scorer:
+        assert scorer is None

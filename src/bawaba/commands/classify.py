@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
+import multiprocessing
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,11 +21,15 @@ from bawaba.errors import ImportLineError, ModelError
 from bawaba.pipeline.adapt import MIN_BATCH
 from bawaba.pipeline.classify import (
     SHIPPED_MAX_DF,
+    ChunkScorer,
     Classification,
+    ScoredChunk,
+    TopicModel,
     classify_article,
     classify_many,
     in_holdout,
     load_model,
+    score_chunk,
     to_slug,
     train_model,
 )
@@ -62,6 +71,42 @@ def _as_json(result: Classification) -> str:
     return json.dumps(payload, ensure_ascii=False)
 
 
+#: the model inside a scoring worker process (set there by ``_start_worker``; unused in the parent)
+_worker_model: TopicModel | None = None
+
+
+def _start_worker(model: TopicModel) -> None:
+    global _worker_model
+    _worker_model = model
+
+
+def _score_in_worker(pairs: Sequence[tuple[str, str]], keep_words: bool) -> ScoredChunk:
+    if _worker_model is None:
+        raise ModelError("scoring worker started without a model")
+    return score_chunk(_worker_model, pairs, keep_words)
+
+
+@contextlib.contextmanager
+def scoring_pool(model: TopicModel, workers: int) -> Iterator[ChunkScorer | None]:
+    """Worker processes that score chunks of articles (features, scores, regions: the CPU-heavy
+    part) in parallel, or None with one worker or where processes cannot be forked. Workers are
+    forked from this process, so they inherit the loaded model instead of reloading it, and each
+    keeps its own word caches warm across windows."""
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_start_worker, initargs=(model,))
+
+    def scorer(chunks: Sequence[Sequence[tuple[str, str]]], keep_words: bool) -> Iterable[ScoredChunk]:
+        return pool.map(_score_in_worker, chunks, itertools.repeat(keep_words))
+
+    try:
+        yield scorer
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def classify_cmd(
     ctx: typer.Context,
     model_path: ModelOption = None,
@@ -80,36 +125,48 @@ def classify_cmd(
     window: Annotated[
         int, typer.Option(min=MIN_BATCH, help="Articles read before answering when adapting (memory: a few KB each).")
     ] = 5_000,
+    workers: Annotated[
+        int, typer.Option(help="Processes that score articles in parallel (0: one per core; 1: none).")
+    ] = 0,
 ) -> None:
     """Read JSONL {title, text[, section, url]} on stdin; write one JSONL result per line, in order.
 
     A topical section decides; otherwise the answer is the model's best topic, after adapting to
     the window of articles it came in, with the model's calibrated confidence in it
-    (``--abstain`` falls back to the section or misc when it is unsure, as ingest does)."""
+    (``--abstain`` falls back to the section or misc when it is unsure, as ingest does). The
+    answers are the same whatever ``--workers``."""
     if ctx.invoked_subcommand is not None:
         return
     model = load_model(model_path)
+    workers = workers if workers > 0 else (os.cpu_count() or 1)
     pending: list[dict[str, Any]] = []
     answered: list[dict[str, Any]] = []  # the end of the last window: context for a short tail
-    size = window if adapt else batch
+    size = window if adapt else batch * workers  # streaming: a chunk per worker at a time
+    with contextlib.ExitStack() as stack:
+        scorer: ChunkScorer | None = None
+        pooled = False
 
-    def flush() -> None:
-        # a tail too short to adapt to is adapted together with the end of the window before it
-        # (whose answers are already written and not repeated)
-        short = max(0, MIN_BATCH - len(pending)) if adapt else 0
-        context = answered[max(0, len(answered) - short) :] if short else []
-        results = classify_many([*context, *pending], model, batch, abstain=abstain, adapt=adapt)
-        for result in results[len(context) :]:
-            sys.stdout.write(_as_json(result) + "\n")
-        answered[:] = pending[-MIN_BATCH:]
-        pending.clear()
+        def flush() -> None:
+            nonlocal scorer, pooled
+            # a tail too short to adapt to is adapted together with the end of the window before
+            # it (whose answers are already written and not repeated)
+            short = max(0, MIN_BATCH - len(pending)) if adapt else 0
+            context = answered[max(0, len(answered) - short) :] if short else []
+            records = [*context, *pending]
+            if not pooled and len(records) > batch:  # the pool only once there is work to share
+                scorer, pooled = stack.enter_context(scoring_pool(model, workers)), True
+            results = classify_many(records, model, batch, abstain=abstain, adapt=adapt, scorer=scorer)
+            for result in results[len(context) :]:
+                sys.stdout.write(_as_json(result) + "\n")
+            answered[:] = pending[-MIN_BATCH:]
+            pending.clear()
 
-    for record in _records(iter(sys.stdin)):
-        pending.append({k: record.get(k) for k in ("title", "text", "section", "url")})
-        if len(pending) >= size:
+        for record in _records(iter(sys.stdin)):
+            pending.append({k: record.get(k) for k in ("title", "text", "section", "url")})
+            if len(pending) >= size:
+                flush()
+        if pending:
             flush()
-    if pending:
-        flush()
     sys.stdout.flush()
 
 

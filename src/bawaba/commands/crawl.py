@@ -18,11 +18,11 @@ from rich.table import Table
 
 from bawaba.commands.common import console, err_console, opened_store, print_json, settings
 from bawaba.config import Settings
-from bawaba.pipeline.run import CrawlReport
 from bawaba.store.base import Store
 
 if TYPE_CHECKING:
     from bawaba.pipeline.enrich import Enricher
+    from bawaba.pipeline.run import CrawlReport
 
 
 def register(app: typer.Typer) -> None:

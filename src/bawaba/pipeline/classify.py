@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -35,7 +35,9 @@ __all__ = [
     "PLACE_SECTIONS",
     "PLACE_TOPICS",
     "SHIPPED_MAX_DF",
+    "ChunkScorer",
     "Classification",
+    "ScoredChunk",
     "TopicModel",
     "calibrate",
     "classify_article",
@@ -45,6 +47,7 @@ __all__ = [
     "in_holdout",
     "load_model",
     "probabilities",
+    "score_chunk",
     "train_model",
 ]
 
@@ -261,6 +264,30 @@ def classify_article(
     return Classification(category, confidence, detect_region(title, text))
 
 
+@dataclass(frozen=True, slots=True)
+class ScoredChunk:
+    """What ``score_chunk`` makes of some articles: the model's calibrated scores, their stem rows
+    when they are to be adapted to, and each article's region."""
+
+    scores: npt.NDArray[np.float32]
+    words: sp.csr_matrix | None
+    regions: list[str | None]
+
+
+#: scores chunks of (title, text) pairs: ``score_chunk`` over each, in order (``classify_many``'s
+#: default is a plain loop; the CLI passes one that spreads the chunks over worker processes)
+ChunkScorer = Callable[[Sequence[Sequence[tuple[str, str]]], bool], Iterable[ScoredChunk]]
+
+
+def score_chunk(model: TopicModel, pairs: Sequence[tuple[str, str]], keep_words: bool) -> ScoredChunk:
+    """The CPU-heavy part of classifying some (title, text) pairs: features, scores and regions.
+    ``keep_words`` keeps the stem block of their rows (a fifth of a row, and as good for batch
+    adaptation as the whole)."""
+    x, scores = model.scores(pairs)
+    words = x[:, : model.word_columns] if keep_words else None
+    return ScoredChunk(scores, words, [detect_region(title, text) for title, text in pairs])
+
+
 def classify_many(
     docs: Sequence[Mapping[str, str | None]],
     model: TopicModel,
@@ -268,34 +295,37 @@ def classify_many(
     *,
     abstain: bool = True,
     adapt: bool = False,
+    scorer: ChunkScorer | None = None,
 ) -> list[Classification]:
     """``classify_article`` over many ``{title, text, section?, url?}`` records, vectorised in
     chunks of ``batch`` (the CLI's and recategorize's path); ``abstain`` as in ``decide``. With
     ``adapt`` the records are one batch the model adapts to (``pipeline.adapt``: from
-    ``MIN_BATCH`` records on, the answers of the whole batch teach the model its vocabulary)."""
+    ``MIN_BATCH`` records on, the answers of the whole batch teach the model its vocabulary).
+    ``scorer`` scores the chunks (default: one after the other, here); the answers do not depend
+    on it."""
     pairs = [(d.get("title") or "", d.get("text") or "") for d in docs]
-    score_rows: list[npt.NDArray[np.float32]] = []
-    word_rows: list[sp.csr_matrix] = []
-    for start in range(0, len(pairs), batch):
-        x, scores = model.scores(pairs[start : start + batch])
-        score_rows.append(scores)
-        if adapt:  # the stem block only: a fifth of the row, and as good for adapting
-            word_rows.append(x[:, : model.word_columns])
-    if not score_rows:
+    chunks = [pairs[start : start + batch] for start in range(0, len(pairs), batch)]
+    if scorer is None:
+        scored = [score_chunk(model, chunk, adapt) for chunk in chunks]
+    else:
+        scored = list(scorer(chunks, adapt))
+    if not scored:
         return []
-    scores = np.vstack(score_rows)
+    scores = np.vstack([chunk.scores for chunk in scored])
+    regions = [region for chunk in scored for region in chunk.regions]
     probs = probabilities(scores)
     answers = probs.argmax(axis=1)
     if adapt and len(docs) >= MIN_BATCH:
         # adaptation is tuned on the SVM's own margins: the calibrated scores are those times the
         # temperature (5.2 for the shipped model), which would shrink both steps fivefold
         margins = scores / model.temperature
-        answers = adapt_scores(sp.vstack(word_rows, format="csr"), margins).argmax(axis=1)
+        words = sp.vstack([chunk.words for chunk in scored], format="csr")
+        answers = adapt_scores(words, margins).argmax(axis=1)
     out: list[Classification] = []
-    for doc, (title, text), row, best in zip(docs, pairs, probs, answers, strict=True):
+    for doc, row, best, region in zip(docs, probs, answers, regions, strict=True):
         mapped = map_section(doc.get("section"), doc.get("url"), {})
         category, confidence = decide(row, model, mapped, abstain=abstain, best=int(best))
-        out.append(Classification(category, confidence, detect_region(title, text)))
+        out.append(Classification(category, confidence, region))
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
@@ -52,10 +52,12 @@ def _words(text: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class Gazetteer:
     """Place phrases (normalised word tuples) -> (region, weight); ``firsts`` maps each phrase's
-    first word to the longest phrase starting with it, so most words cost one set lookup."""
+    first word to the longest phrase starting with it. Each word's clitic forms that start a phrase
+    are remembered (``_starts``: news vocabulary repeats), so most words cost one dict lookup."""
 
     entries: Mapping[tuple[str, ...], tuple[str, float]]
     firsts: Mapping[str, int]
+    _starts: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str, float]]) -> Gazetteer:
@@ -72,16 +74,32 @@ class Gazetteer:
             firsts[key[0]] = max(firsts.get(key[0], 0), len(key))
         return cls(entries, firsts)
 
+    def _phrase_starts(self, word: str) -> tuple[tuple[str, int], ...]:
+        """The forms of ``word`` (itself, without its clitics) that begin a listed phrase, each with
+        the length of the longest such phrase."""
+        starts = self._starts.get(word)
+        if starts is None:
+            if len(self._starts) > 200_000:
+                self._starts.clear()  # bound memory on endless streams
+            starts = self._starts[word] = tuple(
+                (form, self.firsts[form]) for form in _clitic_forms(word) if form in self.firsts
+            )
+        return starts
+
     def hits(self, text: str) -> Iterator[tuple[tuple[str, ...], str, float]]:
         """Every listed phrase in ``text``, longest match first at each position, not overlapping."""
         words = _words(text)
+        known = self._starts
         i = 0
         while i < len(words):
+            starts = known.get(words[i])
+            if starts is None:
+                starts = self._phrase_starts(words[i])
+            if not starts:  # most words begin no place name
+                i += 1
+                continue
             found: tuple[tuple[str, ...], str, float] | None = None
-            for first in _clitic_forms(words[i]):
-                longest = self.firsts.get(first)
-                if longest is None:
-                    continue
+            for first, longest in starts:
                 for size in range(min(longest, len(words) - i), 0, -1):
                     if found is not None and size <= len(found[0]):
                         break
