@@ -202,6 +202,33 @@ def speed(rows: list[dict[str, str]]) -> dict[str, float]:
     return {"size_mb": shipped.stat().st_size / 1e6, "load_s": load_s, **rates}
 
 
+def cli_speed(rows: list[dict[str, str]], n: int = 6000) -> dict[str, float]:
+    """Lines per second of the whole ``bawaba classify`` command in a fresh process (start-up, model
+    load, JSON in and out), as someone piping a file into it sees them: adapted and streaming,
+    with one process and with a worker per core."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as fh:
+        for r in rows[:n]:
+            fh.write(json.dumps({"title": r["title"], "text": r["text"]}, ensure_ascii=False) + "\n")
+        path = Path(fh.name)
+    lines = min(n, len(rows))
+    rates = {}
+    try:
+        for name, flags in (("adapted, 1 process", ["--workers", "1"]), ("adapted, a worker per core", []),
+                            ("--no-adapt, 1 process", ["--no-adapt", "--workers", "1"]),
+                            ("--no-adapt, a worker per core", ["--no-adapt"])):
+            with path.open("rb") as stdin:
+                started = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "bawaba", "classify", *flags], stdin=stdin,
+                               stdout=subprocess.DEVNULL, check=True)
+                rates[name] = lines / (time.perf_counter() - started)
+    finally:
+        path.unlink()
+    return rates
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -253,6 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"5,000 articles, section mapping + model + region; load average {os.getloadavg()[0]:.1f} "
                   f"on {os.cpu_count()} cores (the machine is shared: CPU-second rates are steadier)")
     console.print(sp_table)
+    cli = cli_speed(rows)
+    cli_table = Table(title=f"bawaba classify, the whole command on {min(6000, len(rows)):,} lines (lines/s, wall)")
+    for col in cli:
+        cli_table.add_column(col, justify="right")
+    cli_table.add_row(*(f"{rate:.0f}" for rate in cli.values()))
+    console.print(cli_table)
     return 0
 
 
