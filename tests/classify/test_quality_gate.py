@@ -26,7 +26,7 @@ HOLDOUT_PERCENT = 10
 @pytest.mark.parametrize("adapt", [False, True], ids=["each-article", "adapted-batch"])
 def test_shipped_model_on_heldout_slice(adapt: bool) -> None:
     """Both ways `bawaba classify` answers {title, text} lines: article by article (--no-adapt)
-    and adapted to the slice as one batch (its default; measured 0.930)."""
+    and adapted to the slice as one batch (its default; measured 0.932)."""
     rows = [json.loads(line) for line in DATA.open(encoding="utf-8")]
     held = [r for r in rows if in_holdout(r["id"], HOLDOUT_PERCENT)]
     assert len(held) > 500
