@@ -186,3 +186,25 @@ def test_neighbours_alone_fix_misfiled_articles() -> None:
     smoothed = adapt_scores(x, scores, strength=0.0).argmax(axis=1)
     assert (smoothed == truth).mean() > 0.8
     assert (adapt_scores(x, scores, strength=0.0, smoothing=0.0).argmax(axis=1) == scores.argmax(axis=1)).all()
+
+
+def test_eval_scores_the_windows_bawaba_classify_answers(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """``bawaba classify eval`` reads the file in the same windows as ``bawaba classify`` (so it
+    scores exactly the answers the command writes), not as one batch."""
+    import bawaba.commands.classify as command
+
+    batches: list[int] = []
+
+    def spy(docs: Sequence[Mapping[str, str | None]], *args: Any, **kwargs: Any) -> list[Classification]:
+        batches.append(len(docs))
+        return classify_many(docs, *args, **kwargs)
+
+    monkeypatch.setattr(command, "classify_many", spy)
+    order = (list(SNIPPETS) * 232)[:1160]
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("".join(json.dumps({"title": SNIPPETS[k][0], "text": SNIPPETS[k][1], "category": k},
+                                       ensure_ascii=False) + "\n" for k in order), encoding="utf-8")
+    result = CliRunner().invoke(app, ["classify", "eval", "--data", str(data), "--window", str(MIN_BATCH)])
+    assert result.exit_code == 0, result.output
+    assert batches == [MIN_BATCH, MIN_BATCH, MIN_BATCH]  # the last 160 with the 340 before them
+    assert "acc 1.000" in result.stdout

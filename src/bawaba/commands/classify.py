@@ -8,7 +8,7 @@ import json
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
@@ -138,6 +138,27 @@ def classify_cmd(
     if ctx.invoked_subcommand is not None:
         return
     model = load_model(model_path)
+    for result in classify_stream(_records(iter(sys.stdin)), model, batch=batch, abstain=abstain, adapt=adapt,
+                                  window=window, workers=workers):
+        sys.stdout.write(_as_json(result) + "\n")
+    sys.stdout.flush()
+
+
+def classify_stream(
+    records: Iterable[Mapping[str, Any]],
+    model: TopicModel,
+    *,
+    batch: int = 256,
+    abstain: bool = False,
+    adapt: bool = True,
+    window: int = 5_000,
+    workers: int = 0,
+) -> Iterator[Classification]:
+    """``bawaba classify``'s answers for ``{title, text[, section, url]}`` records, in order: read
+    in windows of ``window`` records, each adapted to as one batch (``--no-adapt``: chunks of
+    ``batch`` per worker, streamed), scored by ``workers`` processes (0: one per core). A last
+    window shorter than ``MIN_BATCH`` is adapted together with the end of the window before it,
+    whose answers are not repeated. ``bawaba classify eval`` scores exactly these answers."""
     workers = workers if workers > 0 else (os.cpu_count() or 1)
     pending: list[dict[str, Any]] = []
     answered: list[dict[str, Any]] = []  # the end of the last window: context for a short tail
@@ -146,28 +167,24 @@ def classify_cmd(
         scorer: ChunkScorer | None = None
         pooled = False
 
-        def flush() -> None:
+        def flush() -> list[Classification]:
             nonlocal scorer, pooled
-            # a tail too short to adapt to is adapted together with the end of the window before
-            # it (whose answers are already written and not repeated)
             short = max(0, MIN_BATCH - len(pending)) if adapt else 0
             context = answered[max(0, len(answered) - short) :] if short else []
-            records = [*context, *pending]
-            if not pooled and len(records) > batch:  # the pool only once there is work to share
+            batch_records = [*context, *pending]
+            if not pooled and len(batch_records) > batch:  # the pool only once there is work to share
                 scorer, pooled = stack.enter_context(scoring_pool(model, workers)), True
-            results = classify_many(records, model, batch, abstain=abstain, adapt=adapt, scorer=scorer)
-            for result in results[len(context) :]:
-                sys.stdout.write(_as_json(result) + "\n")
+            results = classify_many(batch_records, model, batch, abstain=abstain, adapt=adapt, scorer=scorer)
             answered[:] = pending[-MIN_BATCH:]
             pending.clear()
+            return results[len(context) :]
 
-        for record in _records(iter(sys.stdin)):
+        for record in records:
             pending.append({k: record.get(k) for k in ("title", "text", "section", "url")})
             if len(pending) >= size:
-                flush()
+                yield from flush()
         if pending:
-            flush()
-    sys.stdout.flush()
+            yield from flush()
 
 
 def _load_labelled(
@@ -255,16 +272,20 @@ def eval_cmd(
     model_path: ModelOption = None,
     holdout: Annotated[int, typer.Option(help="Score only the held-out slice of this percent (by id).")] = 0,
     adapt: Annotated[
-        bool, typer.Option(help="Adapt to the file's articles as one batch, as `bawaba classify` does.")
+        bool, typer.Option(help="Adapt to the file's articles window by window, as `bawaba classify` does.")
     ] = True,
+    window: Annotated[int, typer.Option(min=MIN_BATCH, help="As `bawaba classify --window`.")] = 5_000,
+    workers: Annotated[int, typer.Option(help="As `bawaba classify --workers`.")] = 0,
 ) -> None:
     """Per-class precision, recall and F1 and the confusion matrix of what `bawaba classify`
-    answers for labelled data (its best topic; sections, when given, are not used here)."""
+    answers for labelled data, read in the same order and windows (its best topic; sections,
+    when given, are not used here)."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     model = load_model(model_path)
     docs, truth, _ = _load_labelled(data, holdout, keep_holdout=True)
-    answers = classify_many([{"title": t, "text": x} for t, x in docs], model, abstain=False, adapt=adapt)
+    records = ({"title": t, "text": x} for t, x in docs)
+    answers = list(classify_stream(records, model, adapt=adapt, window=window, workers=workers))
     predicted = [a.category for a in answers]
     labels = sorted(set(truth) | set(predicted))
     p, r, f, n = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
