@@ -18,6 +18,28 @@ from bawaba.store import open_store
 from .conftest import add_demo_sources, crawl_settings, expected_articles
 
 
+def children(pid: int) -> list[int]:
+    """The pids whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by init, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.mark.slow
 def test_kill_minus_9_then_rerun(network: Any, tmp_path: Path) -> None:
     db = tmp_path / "k9.db"
@@ -37,6 +59,7 @@ def test_kill_minus_9_then_rerun(network: Any, tmp_path: Path) -> None:
                 break
             assert proc.poll() is None, "crawl finished before it could be killed"
             time.sleep(0.05)
+        workers = children(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
@@ -44,6 +67,13 @@ def test_kill_minus_9_then_rerun(network: Any, tmp_path: Path) -> None:
             proc.kill()
     killed_at = store.count_articles()
     assert 0 < killed_at < len(expected)
+    # its extraction workers do not outlive it, blocked on a queue no one will fill
+    if (os.cpu_count() or 1) > 1:
+        assert workers, "the crawl started no extraction workers"
+    deadline = time.monotonic() + 10
+    while [pid for pid in workers if alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if alive(pid)]
 
     rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from bawaba.commands.common import console, err_console, opened_store
+from bawaba.commands.common import console, die_with_parent, err_console, opened_store
 from bawaba.errors import ImportLineError, ModelError
 from bawaba.pipeline.adapt import MIN_BATCH
 from bawaba.pipeline.classify import (
@@ -75,8 +75,9 @@ def _as_json(result: Classification) -> str:
 _worker_model: TopicModel | None = None
 
 
-def _start_worker(model: TopicModel) -> None:
+def _start_worker(model: TopicModel, parent: int) -> None:
     global _worker_model
+    die_with_parent(parent)
     _worker_model = model
 
 
@@ -96,7 +97,7 @@ def scoring_pool(model: TopicModel, workers: int) -> Iterator[ChunkScorer | None
         yield None
         return
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_start_worker, initargs=(model,))
+                               initializer=_start_worker, initargs=(model, os.getpid()))
 
     def scorer(chunks: Sequence[Sequence[tuple[str, str]]], keep_words: bool) -> Iterable[ScoredChunk]:
         return pool.map(_score_in_worker, chunks, itertools.repeat(keep_words))

@@ -16,7 +16,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bawaba.commands.common import console, err_console, opened_store, print_json, settings
+from bawaba.commands.common import console, die_with_parent, err_console, opened_store, print_json, settings
 from bawaba.config import Settings
 from bawaba.store.base import Store
 
@@ -128,7 +128,12 @@ async def extraction_pool(cfg: Settings) -> AsyncIterator[Executor | None]:
     import bawaba.pipeline.extract  # noqa: F401  (loaded once here, inherited by forked workers)
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "forkserver"
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+    context = multiprocessing.get_context(method)
+    if method == "fork":  # forked workers end with this process if it crashes
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent,
+                                   initargs=(os.getpid(),))
+    else:  # a forkserver's children have another parent
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
         # start every worker now (a submit starts at most one), while feeds are still to be fetched
         warm = [pool.submit(os.getpid) for _ in range(workers)]
