@@ -74,16 +74,14 @@ class Gazetteer:
             firsts[key[0]] = max(firsts.get(key[0], 0), len(key))
         return cls(entries, firsts)
 
-    def _phrase_starts(self, word: str) -> tuple[tuple[str, int], ...]:
+    def _learn_starts(self, word: str) -> tuple[tuple[str, int], ...]:
         """The forms of ``word`` (itself, without its clitics) that begin a listed phrase, each with
-        the length of the longest such phrase."""
-        starts = self._starts.get(word)
-        if starts is None:
-            if len(self._starts) > 200_000:
-                self._starts.clear()  # bound memory on endless streams
-            starts = self._starts[word] = tuple(
-                (form, self.firsts[form]) for form in _clitic_forms(word) if form in self.firsts
-            )
+        the length of the longest such phrase; remembered for the next time ``word`` comes."""
+        if len(self._starts) > 200_000:
+            self._starts.clear()  # bound memory on endless streams
+        starts = self._starts[word] = tuple(
+            (form, self.firsts[form]) for form in _clitic_forms(word) if form in self.firsts
+        )
         return starts
 
     def hits(self, text: str) -> Iterator[tuple[tuple[str, ...], str, float]]:
@@ -94,7 +92,7 @@ class Gazetteer:
         while i < len(words):
             starts = known.get(words[i])
             if starts is None:
-                starts = self._phrase_starts(words[i])
+                starts = self._learn_starts(words[i])
             if not starts:  # most words begin no place name
                 i += 1
                 continue
