@@ -1,4 +1,5 @@
-"""Quality gate: the shipped model on the held-out slice of the shared development data.
+"""Quality gate: the shipped model on the held-out slice of the shared development data, and the
+training recipe on an outlet it never saw.
 
 The shipped model is trained with ``bawaba classify train --holdout 10``, so the 10 % slice chosen by
 ``in_holdout`` was never seen. Skips cleanly where ../shared/data is absent. Corpus: A. Chouigui,
@@ -36,3 +37,42 @@ def test_shipped_model_on_heldout_slice(adapt: bool) -> None:
     truth = [to_slug(r["category"]) for r in held]
     # over the data's five classes: a prediction of another portal topic counts against recall
     assert f1_score(truth, predicted, labels=sorted(set(truth)), average="macro") >= MACRO_F1_FLOOR
+
+
+#: the training recipe on an outlet it never saw: trained on alarabiya.net and bbc.com/arabic (and
+#: the demo network, as shipped), scored on skynewsarabia.com; measured 0.922 article by article and
+#: 0.933 adapted (docs/CLASSIFIER.md, "Seventh push"). The in-source slice above cannot see a change
+#: that only hurts unseen outlets, which is what the acceptance goal is about.
+CROSS_OUTLET_FLOORS = {False: 0.915, True: 0.925}
+HELD_OUT_OUTLET = "skynewsarabia.com"
+
+
+@pytest.fixture(scope="module")
+def cross_outlet_fold() -> tuple[list[str], list[str], list[str]]:
+    """(truth, answers article by article, answers adapted to the outlet as one batch)."""
+    from bawaba.commands.classify import demo_labelled
+    from bawaba.pipeline.classify import SHIPPED_MAX_DF, train_model
+
+    rows = [json.loads(line) for line in DATA.open(encoding="utf-8")]
+    train = [r for r in rows if r["source"] != HELD_OUT_OUTLET]
+    test = [r for r in rows if r["source"] == HELD_OUT_OUTLET]
+    extra_docs, extra_labels = demo_labelled()
+    # the shipped recipe (train_cmd's defaults with --demo); calibration only rescales the scores,
+    # which adaptation divides out again, so it is skipped here (one fit instead of four)
+    model = train_model([*((r["title"], r["text"]) for r in train), *extra_docs],
+                        [*(r["category"] for r in train), *extra_labels],
+                        groups=[*(r["source"] for r in train), *["demo"] * len(extra_docs)],
+                        calibrated=False, max_df=SHIPPED_MAX_DF)
+    docs = [{"title": r["title"], "text": r["text"]} for r in test]
+    plain = [c.category for c in classify_many(docs, model, abstain=False)]
+    adapted = [c.category for c in classify_many(docs, model, abstain=False, adapt=True)]
+    return [to_slug(r["category"]) for r in test], plain, adapted
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="shared news-categories data not present")
+@pytest.mark.parametrize("adapt", [False, True], ids=["each-article", "adapted-batch"])
+def test_recipe_on_an_unseen_outlet(adapt: bool, cross_outlet_fold: tuple[list[str], list[str], list[str]]) -> None:
+    truth, plain, adapted = cross_outlet_fold
+    predicted = adapted if adapt else plain
+    score = f1_score(truth, predicted, labels=sorted(set(truth)), average="macro")
+    assert score >= CROSS_OUTLET_FLOORS[adapt], f"macro-F1 {score:.4f} on {HELD_OUT_OUTLET}, never trained on"
