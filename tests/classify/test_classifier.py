@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from bawaba.errors import ModelError
 from bawaba.pipeline.classify import (
+    CALIBRATION_FOLDS,
     TopicModel,
     calibrate,
     classify_article,
@@ -241,6 +243,32 @@ def test_training_with_outlets(tmp_path: Path) -> None:
     trained = train_model(docs, labels, groups=groups, spec=FeatureSpec(word_bits=12, char_bits=12))
     predicted = trained.predict_proba(docs).argmax(axis=1)
     assert [trained.classes[i] for i in predicted] == labels
+
+
+@pytest.mark.parametrize(("sources", "fits"), [(3, 3 + 1), (12, CALIBRATION_FOLDS + 1)])
+def test_calibration_holds_out_sources(monkeypatch: pytest.MonkeyPatch, sources: int, fits: int) -> None:
+    """Few sources: calibrated one held-out source at a time; a store's many sources: in
+    CALIBRATION_FOLDS folds of whole sources (a fit per source would take hours at 300)."""
+    import bawaba.pipeline.classify as classify_module
+
+    calls: list[int] = []
+    real_fit = classify_module.fit_linear
+
+    def counting_fit(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(classify_module, "fit_linear", counting_fit)
+    docs, labels, groups = [], [], []
+    for label, (title, text) in SNIPPETS.items():
+        words = text.split()
+        for i in range(2 * sources):
+            docs.append((title, " ".join(words[i % 7 :])))
+            labels.append(label)
+            groups.append(f"source{i % sources}")
+    trained = train_model(docs, labels, groups=groups, spec=FeatureSpec(word_bits=12, char_bits=12))
+    assert len(calls) == fits
+    assert trained.temperature != 1.0  # fitted on the held-out scores
 
 
 def test_unknown_label_rejected() -> None:

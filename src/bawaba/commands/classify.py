@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,6 +20,7 @@ from bawaba.commands.common import console, die_with_parent, err_console, opened
 from bawaba.errors import ImportLineError, ModelError
 from bawaba.pipeline.adapt import MIN_BATCH
 from bawaba.pipeline.classify import (
+    GENERIC_SECTIONS,
     SHIPPED_MAX_DF,
     ChunkScorer,
     Classification,
@@ -33,6 +34,10 @@ from bawaba.pipeline.classify import (
     to_slug,
     train_model,
 )
+from bawaba.pipeline.sections import map_section
+
+if TYPE_CHECKING:
+    from bawaba.store.base import Store
 
 ModelOption = Annotated[
     Path | None, typer.Option("--model", help="Model file (default: the one shipped with bawaba).")
@@ -237,9 +242,41 @@ def demo_labelled() -> tuple[list[tuple[str, str]], list[str]]:
     return docs, labels
 
 
+def store_labelled(store: Store) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """Stored articles whose own section names a topic, as training data grouped by source.
+
+    An operator's sources teach the model how they write and file: more training outlets was the
+    largest gain measured (docs/CLASSIFIER.md, "Seventh push"). A place section (egypt, world) or
+    misc names no topic; a story's duplicates and texts stored twice count once."""
+    sources = {s.id: s for s in store.list_sources()}
+    seen: set[tuple[str, str]] = set()
+    docs: list[tuple[str, str]] = []
+    labels: list[str] = []
+    groups: list[str] = []
+    for article in store.iter_articles():
+        source = sources.get(article.source_id)
+        if article.duplicate_of is not None or not article.text.strip():
+            continue
+        slug = map_section(article.section, article.url, source.section_map if source else None)
+        doc = (article.title, article.text)
+        if slug is None or slug in GENERIC_SECTIONS or doc in seen:
+            continue
+        seen.add(doc)
+        docs.append(doc)
+        labels.append(slug)
+        groups.append(f"store:{source.slug if source else article.source_id}")
+    return docs, labels, groups
+
+
 def train_cmd(
-    data: Annotated[Path, typer.Option("--data", help="JSONL with title, text, category[, source].")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the model (.npz).")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="JSONL with title, text, category[, source].")
+    ] = None,
+    from_store: Annotated[
+        bool, typer.Option("--from-store", help="Also train on stored articles whose section names a topic.")
+    ] = False,
+    database_url: Annotated[str | None, typer.Option("--db", help="Store URL for --from-store (default: settings).")] = None,
     c: Annotated[float, typer.Option("--c", help="SVM regularisation (smaller = smoother).")] = 0.2,
     holdout: Annotated[int, typer.Option(help="Percent of records (by id) kept out for `eval --holdout`.")] = 0,
     demo: Annotated[bool, typer.Option(help="Also train on the demo network's labelled articles.")] = False,
@@ -253,11 +290,25 @@ def train_cmd(
         bool, typer.Option("--nb/--no-nb", help="NB-SVM features (shipped) or a plain linear SVM.")
     ] = True,
 ) -> None:
-    """Train a classifier; confidence is calibrated leave-one-source-out when sources are given."""
-    docs, labels, groups = _load_labelled(data, holdout)
+    """Train a classifier from a labelled file, the store's sectioned articles and/or the demo
+    network; confidence is calibrated on held-out sources when there are several."""
+    if data is None and not from_store and not demo:
+        raise typer.BadParameter("give --data FILE, --from-store or --demo (any together)", param_hint="--data")
+    docs: list[tuple[str, str]] = []
+    labels: list[str] = []
+    groups: list[str] = []
+    if data is not None:
+        docs, labels, groups = _load_labelled(data, holdout)
+    if from_store:
+        with opened_store(database_url) as store:
+            stored = store_labelled(store)
+        err_console.print(f"{len(stored[0])} stored articles from {len(set(stored[2]))} sources have a topical section")
+        docs, labels, groups = docs + stored[0], labels + stored[1], groups + stored[2]
     if demo:
         extra_docs, extra_labels = demo_labelled()
         docs, labels, groups = docs + extra_docs, labels + extra_labels, groups + ["demo"] * len(extra_docs)
+    if not docs:
+        raise ModelError("no labelled articles to train on")
     with console.status(f"training on {len(docs)} articles"):
         model = train_model(docs, labels, groups=groups if len(set(groups)) > 1 else None, c=c, group_balance=balance,
                             max_df=(max_df, max_df), naive_bayes=naive_bayes)
