@@ -51,6 +51,10 @@ class Settings:
         -1, "Processes that extract articles during a crawl (-1: one per core; 0 or 1: in-process)."
     )
     story_window_h: int = _setting(72, "Hours of the sliding window in which articles join a story.")
+    classifier_model: str = _setting(
+        "", "Topic model file (.npz) for ingest, recategorize and classify; empty: the shipped one "
+        "(train your own with `bawaba classify train --from-store`)."
+    )
     web_cache_s: int = _setting(30, "Seconds hot pages stay in the in-process cache.")
     page_size: int = _setting(20, "Articles per listing page on the portal.")
     site_name: str = _setting("بوابة الأخبار", "Portal name shown in titles and feeds.")

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from bawaba.cli import app
 from bawaba.commands.classify import store_labelled
+from bawaba.errors import ModelError
 from bawaba.models import Article, Source
 from bawaba.pipeline.classify import load_model
 from bawaba.store import open_store
@@ -90,3 +91,30 @@ def test_train_needs_some_data(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["classify", "train", "--out", str(tmp_path / "m.npz")])
     assert result.exit_code != 0
     assert "--from-store" in result.output
+
+
+def test_trained_model_is_what_ingest_and_classify_use(sqlite_url: str, tmp_path: Path) -> None:
+    """The ``classifier_model`` setting (BAWABA_CLASSIFIER_MODEL) puts an operator's model behind
+    ingest (the enricher), ``bawaba classify`` and ``recategorize``."""
+    import json
+
+    from bawaba.pipeline.enrich import build_enricher
+
+    _fill(sqlite_url)
+    out = tmp_path / "store-model.npz"
+    runner = CliRunner()
+    assert runner.invoke(app, ["classify", "train", "--from-store", "--db", sqlite_url, "--out", str(out)]).exit_code == 0
+    store = open_store(sqlite_url)
+    try:
+        assert build_enricher(store, 72, str(out)).model.classes == load_model(out).classes
+        assert build_enricher(store, 72, "").model.classes == load_model().classes  # empty: the shipped one
+    finally:
+        store.close()
+    lines = "".join(json.dumps({"title": t, "text": x}, ensure_ascii=False) + "\n" for t, x in SNIPPETS.values())
+    env = {"BAWABA_CLASSIFIER_MODEL": str(out)}
+    result = runner.invoke(app, ["classify", "--no-adapt"], input=lines, env=env)
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["category"] for line in result.stdout.splitlines()] == list(SNIPPETS)
+    missing = runner.invoke(app, ["classify"], input=lines, env={"BAWABA_CLASSIFIER_MODEL": str(tmp_path / "no.npz")})
+    assert missing.exit_code != 0
+    assert isinstance(missing.exception, ModelError) and "no.npz" in str(missing.exception)

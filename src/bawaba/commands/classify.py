@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from bawaba.commands.common import console, die_with_parent, err_console, opened_store
+from bawaba.commands.common import console, die_with_parent, err_console, opened_store, settings
 from bawaba.errors import ImportLineError, ModelError
 from bawaba.pipeline.adapt import MIN_BATCH
 from bawaba.pipeline.classify import (
@@ -40,8 +40,14 @@ if TYPE_CHECKING:
     from bawaba.store.base import Store
 
 ModelOption = Annotated[
-    Path | None, typer.Option("--model", help="Model file (default: the one shipped with bawaba).")
+    Path | None,
+    typer.Option("--model", help="Model file (default: the classifier_model setting, else the shipped one)."),
 ]
+
+
+def configured_model(path: Path | None) -> TopicModel:
+    """The model given, else the ``classifier_model`` setting's, else the shipped one."""
+    return load_model(path or settings().classifier_model or None)
 
 
 def register(app: typer.Typer) -> None:
@@ -143,7 +149,7 @@ def classify_cmd(
     answers are the same whatever ``--workers``."""
     if ctx.invoked_subcommand is not None:
         return
-    model = load_model(model_path)
+    model = configured_model(model_path)
     for result in classify_stream(_records(iter(sys.stdin)), model, batch=batch, abstain=abstain, adapt=adapt,
                                   window=window, workers=workers):
         sys.stdout.write(_as_json(result) + "\n")
@@ -334,7 +340,7 @@ def eval_cmd(
     when given, are not used here)."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-    model = load_model(model_path)
+    model = configured_model(model_path)
     docs, truth, _ = _load_labelled(data, holdout, keep_holdout=True)
     records = ({"title": t, "text": x} for t, x in docs)
     answers = list(classify_stream(records, model, adapt=adapt, window=window, workers=workers))
@@ -382,7 +388,7 @@ def recategorize_cmd(
     model_path: ModelOption = None,
 ) -> None:
     """Reapply the section mapping, the model and region detection to every stored article."""
-    model = load_model(model_path)
+    model = configured_model(model_path)
     changed = total = 0
     with opened_store(database_url) as store:
         sources = {s.id: s for s in store.list_sources()}

@@ -74,7 +74,8 @@ def import_cmd(
     total = None if str(file) == "-" else sum(1 for _ in file.open("rb"))
     with opened_store() as store, stream, _progress(as_json) as progress:
         task = progress.add_task("importing", total=total)
-        enrich = build_enricher(store, settings().story_window_h)
+        cfg = settings()
+        enrich = build_enricher(store, cfg.story_window_h, cfg.classifier_model)
         report = import_jsonl(store, stream, enrich=enrich, on_line=lambda: progress.advance(task))
     summary = {
         "lines": report.lines,

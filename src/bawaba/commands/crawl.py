@@ -85,7 +85,7 @@ async def crawl_pass(
                 min_poll_s=cfg.min_poll_s,
                 max_poll_s=cfg.max_poll_s,
                 max_feed_entries=cfg.max_feed_entries,
-                enrich=enrich or build_enricher(store, cfg.story_window_h),
+                enrich=enrich or build_enricher(store, cfg.story_window_h, cfg.classifier_model),
                 progress=tick,
                 executor=pool,
             )
@@ -96,7 +96,7 @@ async def crawl_forever(store: Store, cfg: Settings, *, quiet: bool = False) -> 
     """Poll feeds as they fall due until SIGINT/SIGTERM; a pass in progress finishes its article."""
     from bawaba.pipeline.enrich import build_enricher
 
-    enrich = build_enricher(store, cfg.story_window_h)  # model and story state loaded once
+    enrich = build_enricher(store, cfg.story_window_h, cfg.classifier_model)  # model, stories loaded once
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -12,11 +12,11 @@ from bawaba.store.base import Store
 
 
 class Enricher:
-    """Classifies each article (section mapping first, the shipped model where sections are silent)."""
+    """Classifies each article (section mapping first, the model where sections are silent)."""
 
-    def __init__(self, store: Store, story_window_h: int = 72) -> None:
+    def __init__(self, store: Store, story_window_h: int = 72, model_path: str | None = None) -> None:
         self.store = store
-        self.model = load_model()
+        self.model = load_model(model_path or None)
         #: provenance and story clusters (stories issue); rebuilt from the store's window here
         self.stories = StoryTracker(store, story_window_h)
 
@@ -46,8 +46,9 @@ class Enricher:
         self.stories.after_store(article_id, article)
 
 
-def build_enricher(store: Store, story_window_h: int = 72) -> Enricher:
-    return Enricher(store, story_window_h)
+def build_enricher(store: Store, story_window_h: int = 72, model_path: str | None = None) -> Enricher:
+    """``model_path``: the topic model file (None or empty: the shipped one)."""
+    return Enricher(store, story_window_h, model_path)
 
 
 #: region of an article that names no place: "world news" is abroad; everything else is taken
