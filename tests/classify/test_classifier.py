@@ -271,6 +271,21 @@ def test_calibration_holds_out_sources(monkeypatch: pytest.MonkeyPatch, sources:
     assert trained.temperature != 1.0  # fitted on the held-out scores
 
 
+@pytest.mark.parametrize("naive_bayes", [True, False])
+def test_training_is_reproducible(naive_bayes: bool) -> None:
+    """The same data trains the same model: liblinear shuffles rows, so the seed is fixed."""
+    docs, labels = [], []
+    for label, (title, text) in SNIPPETS.items():
+        words = text.split()
+        for i in range(12):
+            docs.append((title, " ".join(words[i % 5 :])))
+            labels.append(label)
+    spec = FeatureSpec(word_bits=12, char_bits=12)
+    first, second = (train_model(docs, labels, spec=spec, naive_bayes=naive_bayes, calibrated=False) for _ in range(2))
+    assert np.array_equal(first.coef, second.coef)
+    assert np.array_equal(first.intercept, second.intercept)
+
+
 def test_unknown_label_rejected() -> None:
     with pytest.raises(ModelError):
         train_model([("a", "b"), ("c", "d")], ["sports", "cooking"])

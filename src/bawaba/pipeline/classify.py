@@ -448,7 +448,7 @@ def fit_linear(
 
     classes = sorted(set(y.tolist()))
     if not naive_bayes:
-        svm = LinearSVC(C=c).fit(x, y, sample_weight=weights)
+        svm = LinearSVC(C=c, random_state=0).fit(x, y, sample_weight=weights)
         coef, intercept = svm.coef_, svm.intercept_
         if len(classes) == 2:  # one binary margin: the first class's score is its negation
             coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
@@ -461,7 +461,9 @@ def fit_linear(
         p = np.asarray(present[inside].T @ weights[inside]).ravel() + 1.0
         q = np.asarray(present[~inside].T @ weights[~inside]).ravel() + 1.0
         ratio = np.log((p / p.sum()) / (q / q.sum()))
-        svm = LinearSVC(C=c).fit(x @ sp.diags(ratio), inside.astype(np.int8), sample_weight=weights)
+        # a fixed seed: liblinear's dual solver shuffles the rows, and without one the same data
+        # trained a slightly different model each time (±0.002 macro-F1 between benchmark runs)
+        svm = LinearSVC(C=c, random_state=0).fit(x @ sp.diags(ratio), inside.astype(np.int8), sample_weight=weights)
         coef[j] = ratio * svm.coef_[0]
         intercept[j] = svm.intercept_[0]
     return LinearScores(classes, coef, intercept)
