@@ -360,6 +360,27 @@ def test_deterministic_apart_from_time() -> None:
     assert [(x.path, x.title, x.text) for x in a.articles] == [(x.path, x.title, x.text) for x in b.articles]
 
 
+@pytest.mark.parametrize("seeds", [("1", "2")])
+def test_deterministic_across_processes(seeds: tuple[str, str]) -> None:
+    """Each process has its own string hash seed; the corpus must not depend on it (a set's order
+    once picked each story's cast, so every run of the demo read differently)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib; from datetime import UTC, datetime; from bawaba.demo.corpus import build_corpus; "
+        "c = build_corpus(datetime(2024, 5, 1, tzinfo=UTC)); "
+        "print(hashlib.sha256(repr([(a.path, a.title, a.text) for a in c.articles]).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},
+                       capture_output=True, text=True, check=True).stdout.strip()
+        for seed in seeds
+    }
+    assert len(digests) == 1
+
+
 def test_gzip_when_asked(client: httpx.Client, manifest: dict[str, Any]) -> None:
     url = _site(manifest, "rss-cp1256")["feeds"][0]
     plain = client.get(url, headers={"Accept-Encoding": "identity"})

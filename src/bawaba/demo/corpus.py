@@ -194,10 +194,13 @@ def _person(rng: random.Random, vocab: Mapping[str, Any]) -> str:
 
 def _story_slots(rng: random.Random, topic: Mapping[str, Any], now: datetime) -> dict[str, str]:
     vocab = _content()[0]
-    people: set[str] = set()
+    # a list, not a set: a set's order follows the process's string hash seed, so the same seed
+    # gave every process its own cast (the corpus, and the model trained on it, were not reproducible)
+    people: list[str] = []
     while len(people) < 5:
-        people.add(_person(rng, vocab))
-    person, person2, person3, person4, person5 = sorted(people, key=lambda _: rng.random())
+        if (name := _person(rng, vocab)) not in people:
+            people.append(name)
+    person, person2, person3, person4, person5 = people
     slots = {
         "person": person,
         "person2": person2,
