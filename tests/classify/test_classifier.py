@@ -50,6 +50,17 @@ SNIPPETS = {
 }
 
 
+def snippet_articles() -> tuple[list[tuple[str, str]], list[str]]:
+    """Twelve articles per snippet (the body cut at its first 0–4 words), labelled by topic."""
+    docs, labels = [], []
+    for label, (title, text) in SNIPPETS.items():
+        words = text.split()
+        for i in range(12):
+            docs.append((title, " ".join(words[i % 5 :])))
+            labels.append(label)
+    return docs, labels
+
+
 @pytest.fixture(scope="module")
 def model() -> TopicModel:
     return load_model()
@@ -168,12 +179,8 @@ def test_classify_many_matches_single(model: TopicModel) -> None:
 
 
 def test_train_save_load_roundtrip(tmp_path: Path) -> None:
-    docs, labels = [], []
-    for label, (title, text) in SNIPPETS.items():
-        words = text.split()
-        for i in range(12):
-            docs.append((title, " ".join(words[i % 5 :])))
-            labels.append("tech" if label == "technology" else label)
+    docs, labels = snippet_articles()
+    labels = ["tech" if label == "technology" else label for label in labels]  # a corpus label
     spec = FeatureSpec(word_bits=12, char_bits=12)
     trained = train_model(docs, labels, spec=spec)
     path = tmp_path / "m.npz"
@@ -274,12 +281,7 @@ def test_calibration_holds_out_sources(monkeypatch: pytest.MonkeyPatch, sources:
 @pytest.mark.parametrize("naive_bayes", [True, False])
 def test_training_is_reproducible(naive_bayes: bool) -> None:
     """The same data trains the same model: liblinear shuffles rows, so the seed is fixed."""
-    docs, labels = [], []
-    for label, (title, text) in SNIPPETS.items():
-        words = text.split()
-        for i in range(12):
-            docs.append((title, " ".join(words[i % 5 :])))
-            labels.append(label)
+    docs, labels = snippet_articles()
     spec = FeatureSpec(word_bits=12, char_bits=12)
     first, second = (train_model(docs, labels, spec=spec, naive_bayes=naive_bayes, calibrated=False) for _ in range(2))
     assert np.array_equal(first.coef, second.coef)
