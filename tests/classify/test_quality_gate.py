@@ -18,7 +18,7 @@ from sklearn.metrics import f1_score
 from bawaba.pipeline.classify import classify_many, in_holdout, load_model, to_slug
 
 DATA = Path(__file__).resolve().parents[3] / "shared/data/news-categories/news_categories_dev.jsonl"
-#: measured on the slice when the model was shipped (0.931, docs/CLASSIFIER.md); a drop below fails
+#: measured on the slice when the model was shipped (0.930, docs/CLASSIFIER.md); a drop below fails
 MACRO_F1_FLOOR = 0.925
 HOLDOUT_PERCENT = 10
 
@@ -27,7 +27,7 @@ HOLDOUT_PERCENT = 10
 @pytest.mark.parametrize("adapt", [False, True], ids=["each-article", "adapted-batch"])
 def test_shipped_model_on_heldout_slice(adapt: bool) -> None:
     """Both ways `bawaba classify` answers {title, text} lines: article by article (--no-adapt)
-    and adapted to the slice as one batch (its default; measured 0.932)."""
+    and adapted to the slice as one batch (its default; measured 0.934)."""
     rows = [json.loads(line) for line in DATA.open(encoding="utf-8")]
     held = [r for r in rows if in_holdout(r["id"], HOLDOUT_PERCENT)]
     assert len(held) > 500
@@ -40,10 +40,11 @@ def test_shipped_model_on_heldout_slice(adapt: bool) -> None:
 
 
 #: the training recipe on an outlet it never saw: trained on alarabiya.net and bbc.com/arabic (and
-#: the demo network, as shipped), scored on skynewsarabia.com; measured 0.922 article by article and
-#: 0.933 adapted (docs/CLASSIFIER.md, "Seventh push"). The in-source slice above cannot see a change
-#: that only hurts unseen outlets, which is what the acceptance goal is about.
-CROSS_OUTLET_FLOORS = {False: 0.915, True: 0.925}
+#: the demo network and the written articles, as shipped), scored on skynewsarabia.com; measured
+#: 0.928 article by article and 0.935 adapted (docs/CLASSIFIER.md, "Eighth push"; 0.922 / 0.933
+#: before the written articles). The in-source slice above cannot see a change that only hurts
+#: unseen outlets, which is what the acceptance goal is about.
+CROSS_OUTLET_FLOORS = {False: 0.92, True: 0.93}
 HELD_OUT_OUTLET = "skynewsarabia.com"
 
 
@@ -55,7 +56,7 @@ def cross_outlet_fold() -> tuple[list[str], list[str], list[str]]:
     rows = [json.loads(line) for line in DATA.open(encoding="utf-8")]
     train = [r for r in rows if r["source"] != HELD_OUT_OUTLET]
     test = [r for r in rows if r["source"] == HELD_OUT_OUTLET]
-    # what `classify train --demo` ships; calibration only rescales the scores, which adaptation
+    # what `classify train --demo --written` ships; calibration only rescales the scores, which adaptation
     # divides out again, so it is skipped here (one fit instead of four)
     model = shipped_recipe([(r["title"], r["text"]) for r in train], [r["category"] for r in train],
                            [r["source"] for r in train], calibrated=False)
