@@ -351,8 +351,8 @@ def train_cmd(
         bool, typer.Option("--nb/--no-nb", help="NB-SVM features (shipped) or a plain linear SVM.")
     ] = True,
 ) -> None:
-    """Train a classifier from a labelled file, the store's sectioned articles and/or the demo
-    network; confidence is calibrated on held-out sources when there are several."""
+    """Train a classifier from a labelled file, the store's sectioned articles, the demo network
+    and/or the written articles; confidence is calibrated on held-out sources when there are several."""
     if data is None and not from_store and not demo and not written:
         raise typer.BadParameter("give --data FILE, --from-store, --demo or --written (any together)",
                                  param_hint="--data")
@@ -366,9 +366,8 @@ def train_cmd(
             stored = store_labelled(store)
         err_console.print(f"{len(stored[0])} stored articles from {len(set(stored[2]))} sources have a topical section")
         docs, labels, groups = docs + stored[0], labels + stored[1], groups + stored[2]
-    extras = " and".join(name for name, wanted in ((" the demo network", demo), (" the written articles", written))
-                         if wanted)
-    with console.status(f"training on {len(docs)} articles{' and' + extras if extras else ''}"):
+    extras = [name for name, wanted in (("the demo network", demo), ("the written articles", written)) if wanted]
+    with console.status(" and ".join([f"training on {len(docs)} articles", *extras])):
         model = shipped_recipe(docs, labels, groups, demo=demo, written=written, c=c, balance=balance,
                                max_df=max_df, naive_bayes=naive_bayes)
     model.save(out)
