@@ -258,17 +258,10 @@ def written_labelled() -> tuple[list[tuple[str, str]], list[str]]:
 
     Another teacher beside the shared data's three outlets: measured leave-one-outlet-out, macro-F1
     0.898 -> 0.902 article by article and 0.911 -> 0.912 adapted (docs/CLASSIFIER.md, "Eighth push")."""
-    from importlib.resources import files
+    from importlib.resources import as_file, files
 
-    docs: list[tuple[str, str]] = []
-    labels: list[str] = []
-    text = files("bawaba").joinpath(WRITTEN_ARTICLES).read_text(encoding="utf-8")
-    for line_no, record in enumerate(_records(iter(text.splitlines())), 1):
-        label = record.get("category")
-        if not isinstance(label, str):
-            raise ImportLineError(line_no, f"{WRITTEN_ARTICLES}: missing 'category'")
-        docs.append((str(record.get("title") or ""), str(record.get("text") or "")))
-        labels.append(to_slug(label))
+    with as_file(files("bawaba").joinpath(WRITTEN_ARTICLES)) as path:
+        docs, labels, _ = _load_labelled(path)
     return docs, labels
 
 
