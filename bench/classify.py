@@ -45,6 +45,8 @@ from bawaba.pipeline.classify import (
 from bawaba.text.features import FeatureSpec
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/news-categories/news_categories_dev.jsonl"
+#: labelled articles we wrote in outlet voices no training set has (tests/classify/test_unseen_voices.py)
+UNSEEN_VOICES = Path(__file__).resolve().parents[1] / "tests/classify/data/unseen_voices.jsonl"
 
 Docs = Sequence[tuple[str, str]]
 #: the feature recipe of models before stop words were dropped
@@ -235,6 +237,42 @@ def teachers(
     return out
 
 
+def voice_scores(model: TopicModel, test: list[dict[str, str]]) -> tuple[float, float]:
+    """Macro-F1 of ``model`` on labelled rows, article by article and adapted as one batch."""
+    truth = [to_slug(r["category"]) for r in test]
+    docs = [{"title": r["title"], "text": r["text"]} for r in test]
+    plain, adapted = (
+        float(f1_score(truth, [a.category for a in classify_many(docs, model, abstain=False, adapt=adapt)],
+                       labels=sorted(set(truth)), average="macro"))
+        for adapt in (False, True)
+    )
+    return plain, adapted
+
+
+def unseen_voices(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
+    """Outlets no training set has, as far as our own writing can stand for them: the shipped model
+    on the held-out voices of ``UNSEEN_VOICES``; and the recipe on all three development outlets
+    (no written articles) on those and on the written training articles, beside the baseline
+    trained on the same three outlets. (macro-F1 article by article, adapted as one batch; the
+    baseline has no batch mode, so both are its plain answer.)"""
+    voices = [json.loads(line) for line in UNSEEN_VOICES.open(encoding="utf-8")]
+    written_rows = [{"title": t, "text": x, "category": c} for (t, x), c in zip(*written_labelled(), strict=True)]
+    out = {"shipped model on the held-out voices": voice_scores(load_model(), voices)}
+    if not rows:
+        return out
+    three = shipped_recipe([(r["title"], r["text"]) for r in rows], [r["category"] for r in rows],
+                           [r["source"] for r in rows], calibrated=False, written=False)
+    train = [(r["title"], r["text"]) for r in rows]
+    labels = [to_slug(r["category"]) for r in rows]
+    for name, test in (("held-out voices", voices), ("written training articles", written_rows)):
+        truth = [to_slug(r["category"]) for r in test]
+        guess = baseline(train, labels, [], [(r["title"], r["text"]) for r in test])
+        score = float(f1_score(truth, guess, labels=sorted(set(truth)), average="macro"))
+        out[f"baseline on three outlets -> {name}"] = (score, score)
+        out[f"recipe on three outlets (no written) -> {name}"] = voice_scores(three, test)
+    return out
+
+
 def speed(rows: list[dict[str, str]]) -> dict[str, float]:
     shipped = Path(str(files("bawaba").joinpath(DEFAULT_MODEL)))
     started = time.perf_counter()
@@ -287,12 +325,24 @@ def main(argv: list[str] | None = None) -> int:
                         help="Also adapt to the three held-out outlets as one mixed batch.")
     parser.add_argument("--teachers", action=argparse.BooleanOptionalAction, default=True,
                         help="Also score each held-out outlet with one training outlet and with two.")
+    parser.add_argument("--voices", action=argparse.BooleanOptionalAction, default=True,
+                        help="Also score outlet voices no training set has (our own held-out writing).")
     args = parser.parse_args(argv)
     console = Console(width=160)  # the table is wide; logs are read later, not in a terminal
-    if not args.data.exists():
-        console.print(f"no data at {args.data}: skipped")
+    rows = load(args.data, args.sample) if args.data.exists() else []
+    if args.voices:
+        started = time.perf_counter()
+        voiced = unseen_voices(rows)
+        console.print(f"unseen voices: {time.perf_counter() - started:.0f} s", style="dim")
+        v_table = Table(title="outlet voices absent from training (articles we wrote; macro-F1 over five classes)")
+        for col in ("model -> articles", "article by article", "adapted"):
+            v_table.add_column(col, justify="left" if col.startswith("model") else "right")
+        for name, (plain, adapted) in voiced.items():
+            v_table.add_row(name, f"{plain:.4f}", f"{adapted:.4f}")
+        console.print(v_table)
+    if not rows:
+        console.print(f"no data at {args.data}: leave-one-outlet-out skipped")
         return 0
-    rows = load(args.data, args.sample)
     results = {}
     for name in args.variants:
         started = time.perf_counter()
