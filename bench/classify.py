@@ -1,10 +1,12 @@
 """Topic classifier benchmark: leave-one-outlet-out quality, model size, load time, throughput.
 
-Trains on two outlets of the shared ANT-derived development file and tests on the third, for the
-plain TF-IDF (word + char n-grams) + linear SVM baseline and for bawaba's variants; then times the
-shipped model. Prints a table with ratios against the baseline.
+First scores outlet voices no training set has (our own held-out articles, tests/classify/data):
+the shipped model, and the recipe and the baseline trained on the three development outlets.
+Then trains on two outlets of the shared ANT-derived development file and tests on the third, for
+the plain TF-IDF (word + char n-grams) + linear SVM baseline and for bawaba's variants; then times
+the shipped model. Prints tables with ratios against the baseline.
 
-    python bench/classify.py [--data PATH] [--sample N]
+    python bench/classify.py [--data PATH] [--sample N] [--no-voices] [--no-mixed] [--no-teachers]
 
 The data (../shared/data/news-categories) is read only here; nothing of it is stored in the repo.
 Corpus: A. Chouigui, O. Ben Khiroun, B. Elayeb, "ANT Corpus: An Arabic News Text Collection for
