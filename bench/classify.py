@@ -207,6 +207,19 @@ def mixed_feed(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
     return out
 
 
+def scores_both_ways(model: TopicModel, test: list[dict[str, str]]) -> tuple[float, float]:
+    """Macro-F1 of ``model`` on labelled rows over their classes, article by article and adapted
+    as one batch."""
+    truth = [to_slug(r["category"]) for r in test]
+    docs = [{"title": r["title"], "text": r["text"]} for r in test]
+    plain, adapted = (
+        float(f1_score(truth, [a.category for a in classify_many(docs, model, abstain=False, adapt=adapt)],
+                       labels=sorted(set(truth)), average="macro"))
+        for adapt in (False, True)
+    )
+    return plain, adapted
+
+
 def teachers(
     rows: list[dict[str, str]], known: dict[str, tuple[float, float]] | None = None
 ) -> dict[str, dict[str, tuple[float, float]]]:
@@ -219,8 +232,6 @@ def teachers(
     out: dict[str, dict[str, tuple[float, float]]] = {}
     for held in outlets:
         test = [r for r in rows if r["source"] == held]
-        truth = [to_slug(r["category"]) for r in test]
-        present = sorted(set(truth))
         out[held] = {}
         others = [o for o in outlets if o != held]
         for teachers_ in [*([o] for o in others), others]:
@@ -228,27 +239,8 @@ def teachers(
                 out[held][" + ".join(teachers_)] = known[held]
                 continue
             train = [r for r in rows if r["source"] in teachers_]
-            model = fold_model(train)
-            docs = [{"title": r["title"], "text": r["text"]} for r in test]
-            plain, adapted = (
-                float(f1_score(truth, [a.category for a in classify_many(docs, model, abstain=False, adapt=adapt)],
-                               labels=present, average="macro"))
-                for adapt in (False, True)
-            )
-            out[held][" + ".join(teachers_)] = (plain, adapted)
+            out[held][" + ".join(teachers_)] = scores_both_ways(fold_model(train), test)
     return out
-
-
-def voice_scores(model: TopicModel, test: list[dict[str, str]]) -> tuple[float, float]:
-    """Macro-F1 of ``model`` on labelled rows, article by article and adapted as one batch."""
-    truth = [to_slug(r["category"]) for r in test]
-    docs = [{"title": r["title"], "text": r["text"]} for r in test]
-    plain, adapted = (
-        float(f1_score(truth, [a.category for a in classify_many(docs, model, abstain=False, adapt=adapt)],
-                       labels=sorted(set(truth)), average="macro"))
-        for adapt in (False, True)
-    )
-    return plain, adapted
 
 
 def unseen_voices(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
@@ -259,7 +251,7 @@ def unseen_voices(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
     baseline has no batch mode, so both are its plain answer.)"""
     voices = [json.loads(line) for line in UNSEEN_VOICES.open(encoding="utf-8")]
     written_rows = [{"title": t, "text": x, "category": c} for (t, x), c in zip(*written_labelled(), strict=True)]
-    out = {"shipped model on the held-out voices": voice_scores(load_model(), voices)}
+    out = {"shipped model on the held-out voices": scores_both_ways(load_model(), voices)}
     if not rows:
         return out
     three = shipped_recipe([(r["title"], r["text"]) for r in rows], [r["category"] for r in rows],
@@ -271,7 +263,7 @@ def unseen_voices(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
         guess = baseline(train, labels, [], [(r["title"], r["text"]) for r in test])
         score = float(f1_score(truth, guess, labels=sorted(set(truth)), average="macro"))
         out[f"baseline on three outlets -> {name}"] = (score, score)
-        out[f"recipe on three outlets (no written) -> {name}"] = voice_scores(three, test)
+        out[f"recipe on three outlets (no written) -> {name}"] = scores_both_ways(three, test)
     return out
 
 
