@@ -47,7 +47,8 @@ def training() -> list[dict[str, object]]:
 
 
 def test_file_is_sorted_balanced_and_new(voices: list[dict[str, object]], training: list[dict[str, object]]) -> None:
-    assert all(set(r) == {"category", "voice", "title", "text"} for r in voices)
+    assert all(set(r) == {"category", "voice", "region", "region_named", "title", "text"} for r in voices)
+    assert {r["region"] for r in voices} <= {"egypt", "arab", "world", None}
     keys = [(str(r["category"]), str(r["title"])) for r in voices]
     assert keys == sorted(keys)
     counts = Counter(str(r["category"]) for r in voices)

