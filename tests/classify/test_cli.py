@@ -25,6 +25,17 @@ def test_classify_stdin_roundtrip_in_order() -> None:
     assert all(set(o) == {"category", "confidence", "region"} for o in out)
 
 
+def test_classify_always_names_a_region() -> None:
+    """An article naming no place gets the region ingest would give it, never null."""
+    from .test_recategorize import PLACELESS
+
+    lines = [json.dumps({"title": PLACELESS[0], "text": PLACELESS[1], **extra}, ensure_ascii=False)
+             for extra in ({}, {"section": "شؤون دولية"})]
+    result = runner.invoke(app, ["classify"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["region"] for line in result.stdout.splitlines()] == ["egypt", "world"]
+
+
 def test_classify_uses_section() -> None:
     line = json.dumps({"title": SNIPPETS["economy"][0], "text": SNIPPETS["economy"][1], "section": "فن ومشاهير"})
     result = runner.invoke(app, ["classify"], input=line + "\n")

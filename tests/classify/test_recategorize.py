@@ -41,3 +41,36 @@ def test_recategorize_updates_store(sqlite_url: str) -> None:
         assert overridden.region == "egypt"
     finally:
         store.close()
+
+
+#: names no place: ``detect_region`` finds nothing in it
+PLACELESS = ("تطبيق جديد لتنظيم الوقت", "أطلقت شركة ناشئة تطبيقا جديدا للهواتف الذكية يساعد المستخدمين على تنظيم "
+             "وقتهم وتذكيرهم بمواعيدهم اليومية، ويعمل دون اتصال بالشبكة.")
+
+
+def test_recategorize_keeps_a_region_where_no_place_is_named(sqlite_url: str) -> None:
+    """Ingest gives such an article the fallback region; recategorize must not take it away."""
+    from bawaba.pipeline.region import detect_region
+
+    assert detect_region(*PLACELESS) is None
+    store = open_store(sqlite_url)
+    try:
+        source = store.add_source(Source(slug="placeless", name="مكان", homepage="http://127.0.0.1/"))
+        assert source.id is not None
+        ids = {}
+        for section, region in (("شؤون دولية", "world"), (None, "egypt")):
+            n = len(ids)
+            article = Article(url=f"http://127.0.0.1/p/{n}", canonical_url=f"http://127.0.0.1/p/{n}",
+                              source_id=source.id, title=PLACELESS[0], text=PLACELESS[1], section=section,
+                              category="misc", region="arab")
+            ids[region] = store.upsert_article(article).id
+    finally:
+        store.close()
+    result = CliRunner().invoke(app, ["recategorize", "--db", sqlite_url])
+    assert result.exit_code == 0, result.output
+    store = open_store(sqlite_url)
+    try:
+        assert {region: store.get_article(i).region for region, i in ids.items()} == {"world": "world",
+                                                                                      "egypt": "egypt"}
+    finally:
+        store.close()

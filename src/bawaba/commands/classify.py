@@ -34,6 +34,7 @@ from bawaba.pipeline.classify import (
     to_slug,
     train_model,
 )
+from bawaba.pipeline.region import fallback_region
 from bawaba.pipeline.sections import map_section
 
 if TYPE_CHECKING:
@@ -78,7 +79,10 @@ def _records(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
 
 
 def _as_json(result: Classification) -> str:
-    payload = {"category": result.category, "confidence": round(result.confidence, 4), "region": result.region}
+    """One output line; an article naming no place gets ingest's fallback region, so ``region`` is
+    always egypt, arab or world."""
+    region = result.region or fallback_region(result.category)
+    payload = {"category": result.category, "confidence": round(result.confidence, 4), "region": region}
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -451,9 +455,10 @@ def recategorize_cmd(
             category = result.category
             if category == "misc" and source is not None and source.default_category:
                 category = source.default_category
+            region = result.region or fallback_region(category)  # as ingest sets it
             total += 1
-            if article.id is not None and (category, result.region) != (article.category, article.region):
-                updates.append((article.id, Classification(category, result.confidence, result.region)))
+            if article.id is not None and (category, region) != (article.category, article.region):
+                updates.append((article.id, Classification(category, result.confidence, region)))
         # written after the scan so the streaming read never sees its own updates
         for article_id, result in updates:
             store.update_article_fields(

@@ -264,7 +264,13 @@ def classify_article(
     mapped = map_section(section, url, overrides or {})
     probs = model.predict_proba([(title, text)])[0]
     category, confidence = decide(probs, model, mapped)
-    return Classification(category, confidence, detect_region(title, text))
+    return Classification(category, confidence, named_or_filed_region(detect_region(title, text), mapped))
+
+
+def named_or_filed_region(named: str | None, mapped: str | None) -> str | None:
+    """The region the article's places name, else the one its place section files it under (a
+    "world news" section says abroad even when the model re-files the story as technology)."""
+    return named or (mapped if mapped in PLACE_SECTIONS else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +334,7 @@ def classify_many(
     for doc, row, best, region in zip(docs, probs, answers, regions, strict=True):
         mapped = map_section(doc.get("section"), doc.get("url"), {})
         category, confidence = decide(row, model, mapped, abstain=abstain, best=int(best))
-        out.append(Classification(category, confidence, region))
+        out.append(Classification(category, confidence, named_or_filed_region(region, mapped)))
     return out
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from bawaba.models import Article, Source
 from bawaba.pipeline.classify import classify_article, load_model
+from bawaba.pipeline.region import fallback_region
 from bawaba.pipeline.stories import StoryTracker
 from bawaba.store.base import Store
 
@@ -49,13 +50,3 @@ class Enricher:
 def build_enricher(store: Store, story_window_h: int = 72, model_path: str | None = None) -> Enricher:
     """``model_path``: the topic model file (None or empty: the shipped one)."""
     return Enricher(store, story_window_h, model_path)
-
-
-#: region of an article that names no place: "world news" is abroad; everything else is taken
-#: as local news of the portal's home country, as an Egyptian reader would file it
-_REGION_BY_CATEGORY = {"world": "world", "egypt": "egypt"}
-HOME_REGION = "egypt"
-
-
-def fallback_region(category: str | None) -> str:
-    return _REGION_BY_CATEGORY.get(category or "", HOME_REGION)

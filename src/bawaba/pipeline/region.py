@@ -140,6 +140,18 @@ def detect_region(
     return best if scores[best] >= min_score else None
 
 
+#: region of an article that names no place: "world news" is abroad; everything else is taken
+#: as local news of the portal's home country, as an Egyptian reader would file it
+_REGION_BY_CATEGORY = {"world": "world", "egypt": "egypt"}
+HOME_REGION = "egypt"
+
+
+def fallback_region(category: str | None) -> str:
+    """The region of an article ``detect_region`` found no place in (ingest, ``recategorize`` and
+    ``bawaba classify`` all use it, so every article has one of the three)."""
+    return _REGION_BY_CATEGORY.get(category or "", HOME_REGION)
+
+
 def _region_of(code: str) -> str:
     """The portal region of an ISO country code (or of a region name, which stands for itself)."""
     if code in REGIONS:
