@@ -1,4 +1,4 @@
-"""The portal's categories, loaded from ``data/taxonomy.yaml``."""
+"""The portal's categories and regions, loaded from ``data/taxonomy.yaml``."""
 
 from __future__ import annotations
 
@@ -16,10 +16,30 @@ class Category:
     feed_title: str
 
 
+#: a region (egypt, arab, world) is labelled as a category is: slug, label, feed title
+Region = Category
+
+
+@cache
+def _taxonomy() -> dict[str, list[dict[str, str]]]:
+    raw: dict[str, list[dict[str, str]]] = yaml.safe_load(
+        files("bawaba").joinpath("data/taxonomy.yaml").read_text("utf-8")
+    )
+    return raw
+
+
 @cache
 def categories() -> tuple[Category, ...]:
-    raw = yaml.safe_load(files("bawaba").joinpath("data/taxonomy.yaml").read_text("utf-8"))
-    return tuple(Category(c["slug"], c["label"], c["feed_title"]) for c in raw["categories"])
+    return tuple(Category(c["slug"], c["label"], c["feed_title"]) for c in _taxonomy()["categories"])
+
+
+@cache
+def regions() -> tuple[Region, ...]:
+    return tuple(Region(r["slug"], r["label"], r["feed_title"]) for r in _taxonomy()["regions"])
+
+
+def region(slug: str) -> Region | None:
+    return next((r for r in regions() if r.slug == slug), None)
 
 
 def category(slug: str | None) -> Category:

@@ -329,7 +329,8 @@ def test_known_urls_matches_url_and_canonical_in_chunks(store: SqlStore, source:
 
 
 def _seed_listing(store: SqlStore, source: Source, other: Source) -> list[Article]:
-    """37 articles with ties on the sort time, a missing published_at, two categories, one duplicate."""
+    """37 articles with ties on the sort time, a missing published_at, two categories, three regions
+    and none, one duplicate."""
     assert source.id is not None and other.id is not None
     stored = []
     for n in range(37):
@@ -340,6 +341,7 @@ def _seed_listing(store: SqlStore, source: Source, other: Source) -> list[Articl
             published_at=published,
             first_seen=T0 + timedelta(hours=n // 3, minutes=n % 3),
             category="sports" if n % 3 == 0 else "economy",
+            region=("egypt", "arab", "world", None)[n % 4],
             title=f"خبر رقم {n} عن الاقتصاد" if n % 5 == 0 else f"خبر رقم {n}",
         )
         stored.append(store.get_article(store.upsert_article(article).id))
@@ -380,6 +382,8 @@ def test_filters(store: SqlStore, source: Source, other_source: Source) -> None:
     since, until = T0 + timedelta(hours=3), T0 + timedelta(hours=6)
     cases: list[tuple[ArticleFilter, Callable[[Article], bool]]] = [
         (ArticleFilter(category="sports"), lambda a: a.category == "sports"),
+        (ArticleFilter(region="arab"), lambda a: a.region == "arab"),
+        (ArticleFilter(region="egypt", category="sports"), lambda a: a.region == "egypt" and a.category == "sports"),
         (ArticleFilter(source_id=source.id), lambda a: a.source_id == source.id),
         (ArticleFilter(since=since), lambda a: _sort_key(a)[0] >= since),
         (ArticleFilter(since=since, until=until), lambda a: since <= _sort_key(a)[0] < until),

@@ -115,6 +115,9 @@ STORIES = (
     ),
 )
 
+#: story index -> region where it is not egypt
+REGION_OF_STORY: dict[int, str | None] = {9: "arab", len(STORIES) - 1: None}
+
 HOSTILE = (
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
@@ -163,9 +166,10 @@ def fill(store: SqlStore, portal: Portal) -> None:
     sources = list(portal.sources.values())
     for n, (category, title, paragraphs) in enumerate(STORIES):
         source = sources[2] if category == "sports" else sources[n % 2]
-        extra: dict[str, object] = {}
+        #: the regional summit is the one arab story; the last has no region, as an old row may not
+        extra: dict[str, object] = {"region": REGION_OF_STORY.get(n, "egypt")}
         if n == 0:
-            extra = {
+            extra |= {
                 "author": "سارة عبد الحميد",
                 "lead_image": "https://img.example/giza-1.svg",
                 "images": (

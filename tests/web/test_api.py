@@ -71,6 +71,8 @@ def test_filters(portal: Portal) -> None:
 
     assert titles(category="sports") == [STORIES[7][1], STORIES[8][1]]
     assert titles(source="riyada") == [STORIES[7][1], STORIES[8][1]]
+    assert titles(region="arab") == [STORIES[9][1]]
+    assert titles(region="egypt", category="sports") == [STORIES[7][1], STORIES[8][1]]
     assert titles(source="riyada", q="نصف نهائي") == [STORIES[8][1]]
     since = (NOW - timedelta(hours=3, minutes=30)).isoformat()
     assert titles(since=since) == [s[1] for s in STORIES[:3]]
@@ -87,6 +89,7 @@ def test_filters(portal: Portal) -> None:
         ({"since": "yesterday"}, 422),
         ({"q": "ب" * 201}, 422),
         ({"category": "nonsense"}, 422),
+        ({"region": "mars"}, 422),
         ({"cursor": "not-a-cursor"}, 422),
         ({"cursor": "<script>"}, 422),
         ({"source": "nobody"}, 404),

@@ -24,6 +24,8 @@ NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
         ("/atom.xml", "atom10", [s[1] for s in STORIES]),
         ("/category/sports/feed.xml", "rss20", [STORIES[7][1], STORIES[8][1]]),
         ("/category/economy/atom.xml", "atom10", [STORIES[5][1], STORIES[6][1]]),
+        ("/region/arab/feed.xml", "rss20", [STORIES[9][1]]),
+        ("/region/arab/atom.xml", "atom10", [STORIES[9][1]]),
         ("/source/riyada/feed.xml", "rss20", [STORIES[7][1], STORIES[8][1]]),
         ("/source/riyada/atom.xml", "atom10", [STORIES[7][1], STORIES[8][1]]),
     ],
@@ -81,6 +83,8 @@ def test_sitemap_index_and_pages(portal: Portal, monkeypatch: pytest.MonkeyPatch
     assert (
         "http://portal.test/category/sports" in page_locs and "http://portal.test/source/riyada" in page_locs
     )
+    assert {"http://portal.test/region/egypt", "http://portal.test/region/arab"} <= set(page_locs)
+    assert portal.client.get("/region/mars/feed.xml").status_code == 404
 
 
 def test_news_sitemap_holds_last_48_hours(portal: Portal) -> None:

@@ -153,6 +153,23 @@ def test_category_source_and_search_pages(portal: Portal) -> None:
     assert doc(portal, "/search").xpath("//form[@role='search']")
 
 
+def test_region_pages_list_every_topic_of_a_region(portal: Portal) -> None:
+    page = doc(portal, "/region/arab")
+    assert page.findtext(".//h1") == "الوطن العربي"
+    assert [a.text_content() for a in page.xpath("//div[@class='list']//h3/a")] == [STORIES[9][1]]
+    assert page.xpath("//link[@rel='canonical']")[0].get("href") == "http://portal.test/region/arab"
+    assert page.xpath("//link[@type='application/rss+xml']")[0].get("href").endswith("/region/arab/feed.xml")
+    egypt = [a.text_content() for a in doc(portal, "/region/egypt").xpath("//div[@class='list']//h3/a")]
+    # newest first, every topic (local news, economy, sports, technology), not the arab or unplaced ones
+    assert egypt == [s[1] for s in STORIES[:-1] if s[1] != STORIES[9][1]]
+    assert doc(portal, "/region/world").xpath("//p[@class='empty']")
+    nav = doc(portal, "/").xpath("//nav[@aria-label='المناطق']//a")
+    assert [(a.get("href"), a.text) for a in nav] == [
+        ("/region/egypt", "مصر"), ("/region/arab", "الوطن العربي"), ("/region/world", "حول العالم")
+    ]
+    assert portal.client.get("/region/mars").status_code == 404
+
+
 def test_cursor_pagination_walks_every_article(sqlite_url: str) -> None:
     from .sample import build_portal
 

@@ -27,6 +27,8 @@ class ArticleFilter:
     """Filters shared by listings, the API and export."""
 
     category: str | None = None
+    #: egypt, arab or world (``pipeline.region``)
+    region: str | None = None
     source_id: int | None = None
     story_id: int | None = None
     since: datetime | None = None

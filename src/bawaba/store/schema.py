@@ -151,6 +151,7 @@ articles = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_articles_sort_at_id", "sort_at", "id"),
     Index("ix_articles_category_sort_at", "category", "sort_at"),
+    Index("ix_articles_region_sort_at", "region", "sort_at"),
     Index("ix_articles_source_id_sort_at", "source_id", "sort_at"),
     Index("ix_articles_first_seen", "first_seen"),
 )

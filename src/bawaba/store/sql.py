@@ -473,6 +473,8 @@ class SqlStore(ProvenanceQueries):
         conds: list[ColumnElement[bool]] = []
         if flt.category is not None:
             conds.append(articles.c.category == flt.category)
+        if flt.region is not None:
+            conds.append(articles.c.region == flt.region)
         if flt.source_id is not None:
             conds.append(articles.c.source_id == flt.source_id)
         if flt.story_id is not None:

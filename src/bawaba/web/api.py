@@ -7,7 +7,7 @@ Article fields are the export shape. Parameters are validated by FastAPI (422); 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.encoders import jsonable_encoder
@@ -151,6 +151,7 @@ def build_router(portal: Portal) -> APIRouter:
     def list_articles(
         category: Annotated[str | None, Query(max_length=40, description="category slug")] = None,
         source: Annotated[str | None, Query(max_length=100, description="source slug")] = None,
+        region: Annotated[Literal["egypt", "arab", "world"] | None, Query(description="region")] = None,
         since: Annotated[datetime | None, Query(description="ISO datetime; UTC when naive")] = None,
         until: Annotated[datetime | None, Query(description="ISO datetime; UTC when naive")] = None,
         q: Annotated[str | None, Query(max_length=200)] = None,
@@ -167,6 +168,7 @@ def build_router(portal: Portal) -> APIRouter:
                 raise HTTPException(404, f"unknown source {source!r}") from None
         flt = ArticleFilter(
             category=category,
+            region=region,
             source_id=source_id,
             since=_utc(since),
             until=_utc(until),

@@ -20,7 +20,7 @@ from bawaba.config import Settings
 from bawaba.errors import StoreError
 from bawaba.models import Article, Page, Source
 from bawaba.store.base import ArticleFilter, Store
-from bawaba.taxonomy import categories, category
+from bawaba.taxonomy import categories, category, regions
 from bawaba.web.cache import PageCache, Rendered
 from bawaba.web.formatting import arabic_datetime, arabic_number, excerpt, iso, title_slug
 
@@ -108,6 +108,7 @@ class Portal:
         env.globals["article_path"] = article_path
         env.globals["category"] = category
         env.globals["categories"] = categories()
+        env.globals["regions"] = regions()
         env.globals["site_name"] = self.settings.site_name
         env.globals["absolute"] = self.absolute
         env.globals["with_query"] = with_query

@@ -15,7 +15,7 @@ from lxml import etree
 from bawaba.errors import NotFoundError
 from bawaba.models import Article, Source
 from bawaba.store.base import ArticleFilter
-from bawaba.taxonomy import category, slugs
+from bawaba.taxonomy import category, region, regions, slugs
 from bawaba.web.cache import Rendered, cached_response
 from bawaba.web.context import Portal, article_path, path_for
 from bawaba.web.formatting import excerpt
@@ -158,6 +158,20 @@ def build_router(portal: Portal) -> APIRouter:
         flt = category_filter(slug)
         return feed_response(request, True, category(slug).feed_title, f"/category/{slug}", flt)
 
+    def region_feed(request: Request, slug: str, atom: bool) -> Response:
+        place = region(slug)
+        if place is None:
+            raise FeedNotFound(slug)
+        return feed_response(request, atom, place.feed_title, f"/region/{slug}", ArticleFilter(region=slug))
+
+    @router.get("/region/{slug}/feed.xml")
+    def region_rss(request: Request, slug: Slug) -> Response:
+        return region_feed(request, slug, False)
+
+    @router.get("/region/{slug}/atom.xml")
+    def region_atom(request: Request, slug: Slug) -> Response:
+        return region_feed(request, slug, True)
+
     @router.get("/source/{slug}/feed.xml")
     def source_rss(request: Request, slug: Slug) -> Response:
         source = source_of(slug)
@@ -202,6 +216,7 @@ def build_router(portal: Portal) -> APIRouter:
             paths = (
                 ["/"]
                 + [f"/category/{s}" for s in slugs()]
+                + [f"/region/{r.slug}" for r in regions()]
                 + [f"/source/{s.slug}" for s in store.list_sources()]
             )
             return Rendered(_urlset((portal.absolute(p), now) for p in paths), XML)

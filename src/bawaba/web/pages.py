@@ -1,4 +1,5 @@
-"""The reader-facing HTML pages: home, category, source, article, and the Arabic 404 (search: ``search.py``)."""
+"""The reader-facing HTML pages: home, category, region, source, article, and the Arabic 404 (search:
+``search.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 from bawaba.errors import NotFoundError
 from bawaba.models import Article, Source, SourceHealth
 from bawaba.store.base import ArticleFilter
-from bawaba.taxonomy import category, slugs
+from bawaba.taxonomy import category, region, slugs
 from bawaba.web.cache import Rendered, cached_response
 from bawaba.web.context import Portal, article_path
 from bawaba.web.related import related_articles
@@ -163,6 +164,33 @@ def build_router(portal: Portal) -> APIRouter:
                 path,
                 heading=category(slug).label,
                 kind="category",
+                canonical=path,
+                rss=f"{path}/feed.xml",
+                atom=f"{path}/atom.xml",
+                health=None,
+                query="",
+            )
+
+        return respond(request, render)
+
+    @router.get("/region/{slug}")
+    def region_page(
+        request: Request, slug: Annotated[str, Path(max_length=40)], cursor: Cursor = None
+    ) -> Response:
+        """Every topic's articles about one region (egypt, arab, world), newest first."""
+        place = region(slug)
+        if place is None:
+            raise PageNotFound(slug)
+
+        def render() -> Rendered:
+            path = f"/region/{slug}"
+            return listing(
+                "listing.html",
+                ArticleFilter(region=slug),
+                cursor,
+                path,
+                heading=place.label,
+                kind="region",
                 canonical=path,
                 rss=f"{path}/feed.xml",
                 atom=f"{path}/atom.xml",
