@@ -83,6 +83,26 @@ def test_train_then_eval(tmp_path: Path) -> None:
     assert "1.000" in evaluated.output
 
 
+def test_eval_scores_regions_where_records_carry_them(tmp_path: Path) -> None:
+    from .test_recategorize import PLACELESS
+
+    cases = [("القاهرة", "egypt"), ("بغداد", "arab"), ("طوكيو", "world")] * 2
+    data = tmp_path / "regions.jsonl"
+    lines = [{"title": f"{SNIPPETS['economy'][0]} في {place}", "text": SNIPPETS["economy"][1],
+              "category": "economy", "region": region} for place, region in cases]
+    # one wrong label and one record without a region, which is not scored
+    lines += [{"title": PLACELESS[0], "text": PLACELESS[1], "category": "technology", "region": "world"},
+              {"title": PLACELESS[0], "text": PLACELESS[1], "category": "technology"}]
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    evaluated = runner.invoke(app, ["classify", "eval", "--data", str(data)])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert "region (7 labelled articles, accuracy 0.857)" in evaluated.output
+    unlabelled = tmp_path / "plain.jsonl"
+    unlabelled.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "region"}, ensure_ascii=False)
+                                  + "\n" for r in lines), encoding="utf-8")
+    assert "region (" not in runner.invoke(app, ["classify", "eval", "--data", str(unlabelled)]).output
+
+
 def test_parallel_scoring_answers_as_one_process() -> None:
     """``--workers 2`` spreads the scoring over forked processes; every line's answer (category,
     confidence, region) is the one a single process gives, in the same order, adapted or not."""

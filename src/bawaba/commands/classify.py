@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 from rich.table import Table
@@ -34,7 +34,7 @@ from bawaba.pipeline.classify import (
     to_slug,
     train_model,
 )
-from bawaba.pipeline.region import fallback_region
+from bawaba.pipeline.region import REGIONS, fallback_region
 from bawaba.pipeline.sections import map_section
 
 if TYPE_CHECKING:
@@ -203,14 +203,20 @@ def classify_stream(
             yield from flush()
 
 
-def _load_labelled(
-    path: Path, holdout: int = 0, *, keep_holdout: bool = False
-) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+class Labelled(NamedTuple):
+    """Labelled records read from a JSONL file, in file order."""
+
+    docs: list[tuple[str, str]]
+    labels: list[str]
+    groups: list[str]
+    #: the record's region label (egypt, arab, world) where it has one
+    regions: list[str | None]
+
+
+def _load_labelled(path: Path, holdout: int = 0, *, keep_holdout: bool = False) -> Labelled:
     """Labelled records; with ``holdout`` > 0 only those outside the held-out slice (or, with
     ``keep_holdout``, only those inside it)."""
-    docs: list[tuple[str, str]] = []
-    labels: list[str] = []
-    groups: list[str] = []
+    out = Labelled([], [], [], [])
     with path.open(encoding="utf-8") as fh:
         for line_no, record in enumerate(_records(fh), 1):
             label = record.get("category")
@@ -218,12 +224,14 @@ def _load_labelled(
                 raise ImportLineError(line_no, "missing 'category'")
             if holdout and in_holdout(str(record.get("id", line_no)), holdout) != keep_holdout:
                 continue
-            docs.append((str(record.get("title") or ""), str(record.get("text") or "")))
-            labels.append(to_slug(label))
-            groups.append(str(record.get("source") or ""))
-    if not docs:
+            out.docs.append((str(record.get("title") or ""), str(record.get("text") or "")))
+            out.labels.append(to_slug(label))
+            out.groups.append(str(record.get("source") or ""))
+            region = record.get("region")
+            out.regions.append(region if region in REGIONS else None)
+    if not out.docs:
         raise ModelError(f"{path}: no labelled articles")
-    return docs, labels, groups
+    return out
 
 
 #: demo-network categories that name a place, not a topic: "world" stories (summits, diplomacy) are
@@ -265,7 +273,7 @@ def written_labelled() -> tuple[list[tuple[str, str]], list[str]]:
     from importlib.resources import as_file, files
 
     with as_file(files("bawaba").joinpath(WRITTEN_ARTICLES)) as path:
-        docs, labels, _ = _load_labelled(path)
+        docs, labels, *_ = _load_labelled(path)
     return docs, labels
 
 
@@ -357,7 +365,7 @@ def train_cmd(
     labels: list[str] = []
     groups: list[str] = []
     if data is not None:
-        docs, labels, groups = _load_labelled(data, holdout)
+        docs, labels, groups, _ = _load_labelled(data, holdout)
     if from_store:
         with opened_store(database_url) as store:
             stored = store_labelled(store)
@@ -390,7 +398,7 @@ def eval_cmd(
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     model = configured_model(model_path)
-    docs, truth, _ = _load_labelled(data, holdout, keep_holdout=True)
+    docs, truth, _, true_regions = _load_labelled(data, holdout, keep_holdout=True)
     records = ({"title": t, "text": x} for t, x in docs)
     answers = list(classify_stream(records, model, adapt=adapt, window=window, workers=workers))
     predicted = [a.category for a in answers]
@@ -414,6 +422,26 @@ def eval_cmd(
     for label, row in zip(labels, matrix, strict=True):
         cm.add_row(label, *(str(v) for v in row))
     console.print(cm)
+    _print_region_scores(true_regions, [a.region or fallback_region(a.category) for a in answers])
+
+
+def _print_region_scores(truth: Sequence[str | None], answered: Sequence[str]) -> None:
+    """Region accuracy over the records that carry a ``region`` label (what `bawaba classify`
+    writes, the fallback included); nothing when none does."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    pairs = [(t, a) for t, a in zip(truth, answered, strict=True) if t is not None]
+    if not pairs:
+        return
+    true, got = [t for t, _ in pairs], [a for _, a in pairs]
+    p, r, f, n = precision_recall_fscore_support(true, got, labels=list(REGIONS), zero_division=0)
+    accuracy = sum(t == a for t, a in pairs) / len(pairs)
+    table = Table(title=f"region ({len(pairs)} labelled articles, accuracy {accuracy:.3f})")
+    for col in ("region", "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="left" if col == "region" else "right")
+    for i, label in enumerate(REGIONS):
+        table.add_row(label, f"{p[i]:.3f}", f"{r[i]:.3f}", f"{f[i]:.3f}", str(n[i]))
+    console.print(table)
 
 
 def gazetteer_cmd(
