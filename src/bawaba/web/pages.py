@@ -148,30 +148,24 @@ def build_router(portal: Portal) -> APIRouter:
 
         return respond(request, render)
 
+    def heading_listing(request: Request, kind: str, slug: str, heading: str, flt: ArticleFilter,
+                        cursor: str | None) -> Response:
+        """A listing page named by a taxonomy heading (a category or a region), with its feeds."""
+
+        def render() -> Rendered:
+            path = f"/{kind}/{slug}"
+            return listing("listing.html", flt, cursor, path, heading=heading, kind=kind, canonical=path,
+                           rss=f"{path}/feed.xml", atom=f"{path}/atom.xml", health=None, query="")
+
+        return respond(request, render)
+
     @router.get("/category/{slug}")
     def category_page(
         request: Request, slug: Annotated[str, Path(max_length=40)], cursor: Cursor = None
     ) -> Response:
         if slug not in slugs():
             raise PageNotFound(slug)
-
-        def render() -> Rendered:
-            path = f"/category/{slug}"
-            return listing(
-                "listing.html",
-                ArticleFilter(category=slug),
-                cursor,
-                path,
-                heading=category(slug).label,
-                kind="category",
-                canonical=path,
-                rss=f"{path}/feed.xml",
-                atom=f"{path}/atom.xml",
-                health=None,
-                query="",
-            )
-
-        return respond(request, render)
+        return heading_listing(request, "category", slug, category(slug).label, ArticleFilter(category=slug), cursor)
 
     @router.get("/region/{slug}")
     def region_page(
@@ -181,24 +175,7 @@ def build_router(portal: Portal) -> APIRouter:
         place = region(slug)
         if place is None:
             raise PageNotFound(slug)
-
-        def render() -> Rendered:
-            path = f"/region/{slug}"
-            return listing(
-                "listing.html",
-                ArticleFilter(region=slug),
-                cursor,
-                path,
-                heading=place.label,
-                kind="region",
-                canonical=path,
-                rss=f"{path}/feed.xml",
-                atom=f"{path}/atom.xml",
-                health=None,
-                query="",
-            )
-
-        return respond(request, render)
+        return heading_listing(request, "region", slug, place.label, ArticleFilter(region=slug), cursor)
 
     @router.get("/source/{slug}")
     def source_page(
