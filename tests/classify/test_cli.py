@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bawaba.cli import app
+from bawaba.errors import ImportLineError
 
 from .test_classifier import SNIPPETS
 
@@ -34,6 +35,20 @@ def test_classify_always_names_a_region() -> None:
     result = runner.invoke(app, ["classify"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["region"] for line in result.stdout.splitlines()] == ["egypt", "world"]
+
+
+def test_classify_reads_odd_fields_or_names_the_bad_line() -> None:
+    """Numbers and paragraph lists are read as text; any other type is a one-line error, no traceback."""
+    good = [{"title": 2026, "text": [SNIPPETS["sports"][0], SNIPPETS["sports"][1]]}, {"title": None}, {}]
+    result = runner.invoke(app, ["classify", "--no-adapt"],
+                           input="".join(json.dumps(r, ensure_ascii=False) + "\n" for r in good))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["category"] for line in result.stdout.splitlines()][0] == "sports"
+    assert len(result.stdout.splitlines()) == 3
+    bad = runner.invoke(app, ["classify"], input='{"title": "x"}\n{"title": "y", "text": {"p": 1}}\n')
+    # the CLI's entry point prints an ImportLineError as one "error: line N: ..." line
+    assert isinstance(bad.exception, ImportLineError)
+    assert str(bad.exception) == "line 2: 'text' must be a string, got dict"
 
 
 def test_classify_uses_section() -> None:

@@ -75,7 +75,25 @@ def _records(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
             raise ImportLineError(line_no, f"not JSON: {exc.msg}") from exc
         if not isinstance(record, dict):
             raise ImportLineError(line_no, "expected a JSON object")
+        for key in TEXT_FIELDS:
+            record[key] = _text_field(record.get(key), key, line_no)
         yield record
+
+
+#: the fields of an input line that are read as text
+TEXT_FIELDS = ("title", "text", "section", "url")
+
+
+def _text_field(value: Any, key: str, line_no: int) -> str | None:
+    """A text field as a string: null stays None, a number is written out, a list of strings
+    (paragraphs) is joined by newlines; anything else is a clear error naming the line."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(part, str) for part in value):
+        return "\n".join(value)
+    raise ImportLineError(line_no, f"{key!r} must be a string, got {type(value).__name__}")
 
 
 def _as_json(result: Classification) -> str:
