@@ -43,8 +43,8 @@ def test_classify_reads_odd_fields_or_names_the_bad_line() -> None:
     result = runner.invoke(app, ["classify", "--no-adapt"],
                            input="".join(json.dumps(r, ensure_ascii=False) + "\n" for r in good))
     assert result.exit_code == 0, result.output
-    assert [json.loads(line)["category"] for line in result.stdout.splitlines()][0] == "sports"
-    assert len(result.stdout.splitlines()) == 3
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and json.loads(lines[0])["category"] == "sports"
     bad = runner.invoke(app, ["classify"], input='{"title": "x"}\n{"title": "y", "text": {"p": 1}}\n')
     # the CLI's entry point prints an ImportLineError as one "error: line N: ..." line
     assert isinstance(bad.exception, ImportLineError)
