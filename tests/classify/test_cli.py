@@ -51,6 +51,15 @@ def test_classify_reads_odd_fields_or_names_the_bad_line() -> None:
     assert str(bad.exception) == "line 2: 'text' must be a string, got dict"
 
 
+def test_classify_survives_bytes_that_are_not_utf8() -> None:
+    """A BOM and a stray windows-1256 byte cost nothing: every line is answered."""
+    sports = json.dumps({"title": SNIPPETS["sports"][0], "text": SNIPPETS["sports"][1]}, ensure_ascii=False)
+    data = b"\xef\xbb\xbf" + sports.encode() + b"\n" + sports.encode().replace("مباراة".encode(), b"\xe3") + b"\n"
+    result = runner.invoke(app, ["classify", "--no-adapt"], input=data)
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["category"] for line in result.stdout.splitlines()] == ["sports", "sports"]
+
+
 def test_classify_uses_section() -> None:
     line = json.dumps({"title": SNIPPETS["economy"][0], "text": SNIPPETS["economy"][1], "section": "فن ومشاهير"})
     result = runner.invoke(app, ["classify"], input=line + "\n")

@@ -65,8 +65,13 @@ def register(app: typer.Typer) -> None:
     app.command("recategorize")(recategorize_cmd)
 
 
-def _records(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
-    for line_no, line in enumerate(lines, 1):
+def _records(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+    """JSON objects of the non-blank lines. Bytes that are not UTF-8 become U+FFFD: one bad byte
+    in one article must not cost the rest of the input (a leading BOM is dropped)."""
+    for line_no, raw in enumerate(lines, 1):
+        line = raw.decode("utf-8", errors="replace")
+        if line_no == 1:
+            line = line.removeprefix("\ufeff")
         if not line.strip():
             continue
         try:
@@ -172,7 +177,7 @@ def classify_cmd(
     if ctx.invoked_subcommand is not None:
         return
     model = configured_model(model_path)
-    for result in classify_stream(_records(iter(sys.stdin)), model, batch=batch, abstain=abstain, adapt=adapt,
+    for result in classify_stream(_records(sys.stdin.buffer), model, batch=batch, abstain=abstain, adapt=adapt,
                                   window=window, workers=workers):
         sys.stdout.write(_as_json(result) + "\n")
     sys.stdout.flush()
@@ -235,7 +240,7 @@ def _load_labelled(path: Path, holdout: int = 0, *, keep_holdout: bool = False) 
     """Labelled records; with ``holdout`` > 0 only those outside the held-out slice (or, with
     ``keep_holdout``, only those inside it)."""
     out = Labelled([], [], [], [])
-    with path.open(encoding="utf-8") as fh:
+    with path.open("rb") as fh:
         for line_no, record in enumerate(_records(fh), 1):
             label = record.get("category")
             if not isinstance(label, str):
@@ -352,7 +357,9 @@ def store_labelled(store: Store) -> tuple[list[tuple[str, str]], list[str], list
 def train_cmd(
     out: Annotated[Path, typer.Option("--out", help="Where to write the model (.npz).")],
     data: Annotated[
-        Path | None, typer.Option("--data", help="JSONL with title, text, category[, source].")
+        Path | None,
+        typer.Option("--data", exists=True, dir_okay=False, readable=True,
+                     help="JSONL with title, text, category[, source]."),
     ] = None,
     from_store: Annotated[
         bool, typer.Option("--from-store", help="Also train on stored articles whose section names a topic.")
@@ -401,7 +408,10 @@ def train_cmd(
 
 
 def eval_cmd(
-    data: Annotated[Path, typer.Option("--data", help="JSONL with title, text, category.")],
+    data: Annotated[
+        Path, typer.Option("--data", exists=True, dir_okay=False, readable=True,
+                           help="JSONL with title, text, category[, region].")
+    ],
     model_path: ModelOption = None,
     holdout: Annotated[int, typer.Option(help="Score only the held-out slice of this percent (by id).")] = 0,
     adapt: Annotated[
