@@ -83,6 +83,30 @@ def test_export_since_filters(env: Path) -> None:
     assert len(rows) < 48
 
 
+def test_export_by_category_and_region(env: Path) -> None:
+    src = env / "in.jsonl"
+    src.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in make_articles(30)), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(src)]).exit_code == 0
+
+    def exported(*args: str) -> list[dict[str, object]]:
+        out = runner.invoke(app, ["export", *args])
+        assert out.exit_code == 0, out.output
+        return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+    everything = exported()
+    sports = exported("--category", "sports")
+    assert sports and {r["category"] for r in sports} == {"sports"}
+    assert len(sports) == sum(r["category"] == "sports" for r in everything)
+    for place in ("egypt", "arab", "world"):
+        rows = exported("--region", place)
+        assert len(rows) == sum(r["region"] == place for r in everything)
+        assert all(r["region"] == place for r in rows)
+    assert exported("--region", "egypt")  # the Upper Egypt governorates the articles name
+    bad = runner.invoke(app, ["export", "--region", "mars"])
+    assert bad.exit_code != 0 and "--region must be one of egypt, arab, world" in str(bad.exception)
+
+
 def test_bad_lines_reported_rest_imported(env: Path) -> None:
     good = make_articles(5)
     lines = [

@@ -103,9 +103,12 @@ def export_cmd(
     fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
     since: Annotated[str | None, typer.Option(help="Only articles published (or first seen) since this ISO date.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category (slug, e.g. sports).")] = None,
+    region: Annotated[str | None, typer.Option(help="Only this region: egypt, arab or world.")] = None,
 ) -> None:
     """Stream every article (with its id) as JSONL or CSV, in constant memory."""
     from bawaba.archive import export_rows, parse_datetime, write_csv, write_jsonl
+    from bawaba.taxonomy import regions, slugs
 
     if fmt not in {"jsonl", "csv"}:
         raise ConfigError(f"--format must be jsonl or csv, not {fmt!r}")
@@ -113,11 +116,15 @@ def export_cmd(
         since_dt = parse_datetime(since, 0, "--since") if since else None
     except BawabaError:
         raise ConfigError(f"--since {since!r} is not an ISO 8601 date") from None
+    if category is not None and category not in slugs():
+        raise ConfigError(f"--category must be one of {', '.join(slugs())}, not {category!r}")
+    if region is not None and region not in (names := [r.slug for r in regions()]):
+        raise ConfigError(f"--region must be one of {', '.join(names)}, not {region!r}")
     writer = write_jsonl if fmt == "jsonl" else write_csv
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         with opened_store() as store:
-            n = writer(export_rows(store, ArticleFilter(since=since_dt)), out)
+            n = writer(export_rows(store, ArticleFilter(since=since_dt, category=category, region=region)), out)
     finally:
         if output:
             out.close()
