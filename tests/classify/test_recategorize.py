@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from bawaba.cli import app
+from bawaba.commands import classify as classify_commands
 from bawaba.models import Article, Source
 from bawaba.store import open_store
 
 from .test_classifier import SNIPPETS
 
 
-def test_recategorize_updates_store(sqlite_url: str) -> None:
+@pytest.mark.parametrize("chunk", [1000, 2])
+def test_recategorize_updates_store(sqlite_url: str, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every article gets what ingest would give it now, whether it shares a scoring chunk with
+    the others or the store spans many chunks (written back between the reads)."""
+    monkeypatch.setattr(classify_commands, "RECATEGORIZE_CHUNK", chunk)
     store = open_store(sqlite_url)
     try:
         source = store.add_source(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 import typer
 from rich.table import Table
 
-from bawaba.commands.common import console, die_with_parent, err_console, opened_store, settings
+from bawaba.commands.common import console, die_with_parent, err_console, opened_store, progress_bar, settings
 from bawaba.errors import ImportLineError, ModelError
 from bawaba.pipeline.adapt import MIN_BATCH
 from bawaba.pipeline.classify import (
@@ -26,7 +26,6 @@ from bawaba.pipeline.classify import (
     Classification,
     ScoredChunk,
     TopicModel,
-    classify_article,
     classify_many,
     in_holdout,
     load_model,
@@ -488,38 +487,40 @@ def gazetteer_cmd(
     console.print(f"wrote {len(rows)} places to {out}")
 
 
+#: articles read, scored and written back together by ``recategorize``
+RECATEGORIZE_CHUNK = 1000
+
+
 def recategorize_cmd(
     database_url: Annotated[str | None, typer.Option("--db", help="Store URL (default: settings).")] = None,
     model_path: ModelOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Reapply the section mapping, the model and region detection to every stored article."""
+    """Reapply the section mapping, the model and region detection to every stored article.
+
+    Articles are scored a chunk at a time (as ``bawaba classify --no-adapt`` scores them; each gets
+    what ingest would give it now) and a chunk's changes are written before the next is read: the
+    store is read in id order by keyset, so the scan never meets its own updates."""
     model = configured_model(model_path)
     changed = total = 0
-    with opened_store(database_url) as store:
+    with opened_store(database_url) as store, progress_bar(quiet) as progress:
         sources = {s.id: s for s in store.list_sources()}
-        updates: list[tuple[int, Classification]] = []
-        for article in store.iter_articles():
-            source = sources.get(article.source_id)
-            result = classify_article(
-                article.title,
-                article.text,
-                section=article.section,
-                url=article.url,
-                overrides=source.section_map if source else None,
-                model=model,
-            )
-            category = result.category
-            if category == "misc" and source is not None and source.default_category:
-                category = source.default_category
-            region = result.region or fallback_region(category)  # as ingest sets it
-            total += 1
-            if article.id is not None and (category, region) != (article.category, article.region):
-                updates.append((article.id, Classification(category, result.confidence, region)))
-        # written after the scan so the streaming read never sees its own updates
-        for article_id, result in updates:
-            store.update_article_fields(
-                article_id, category=result.category, category_confidence=result.confidence,
-                region=result.region,
-            )
-            changed += 1
+        task = progress.add_task("recategorize", total=store.count_articles())
+        articles = store.iter_articles(batch=RECATEGORIZE_CHUNK)
+        while chunk := list(itertools.islice(articles, RECATEGORIZE_CHUNK)):
+            owners = [sources.get(article.source_id) for article in chunk]
+            records = [{"title": a.title, "text": a.text, "section": a.section, "url": a.url} for a in chunk]
+            results = classify_many(records, model, abstain=True,
+                                    overrides=[s.section_map if s else None for s in owners])
+            for article, source, result in zip(chunk, owners, results, strict=True):
+                category = result.category
+                if category == "misc" and source is not None and source.default_category:
+                    category = source.default_category
+                region = result.region or fallback_region(category)  # as ingest sets it
+                if article.id is not None and (category, region) != (article.category, article.region):
+                    store.update_article_fields(article.id, category=category,
+                                                category_confidence=result.confidence, region=region)
+                    changed += 1
+            total += len(chunk)
+            progress.advance(task, len(chunk))
     err_console.print(f"recategorized {total} articles, {changed} changed")

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bawaba.commands.common import console, err_console, opened_store, print_json, settings
+from bawaba.commands.common import console, err_console, opened_store, print_json, progress_bar, settings
 from bawaba.config import Settings
 from bawaba.errors import BawabaError, ConfigError
 from bawaba.store.base import ArticleFilter
@@ -72,7 +71,7 @@ def import_cmd(
         raise ConfigError(f"no such file: {file}")
     stream = sys.stdin.buffer if str(file) == "-" else file.open("rb")
     total = None if str(file) == "-" else sum(1 for _ in file.open("rb"))
-    with opened_store() as store, stream, _progress(as_json) as progress:
+    with opened_store() as store, stream, progress_bar(as_json) as progress:
         task = progress.add_task("importing", total=total)
         cfg = settings()
         enrich = build_enricher(store, cfg.story_window_h, cfg.classifier_model)
@@ -151,15 +150,3 @@ def extract_cmd(
     console.print(f"[bold]{ex.title}[/bold]")
     console.print(f"[dim]{ex.canonical_url} · {data['published_at'] or '—'} · {ex.author or '—'}[/dim]")
     console.print(ex.text)
-
-
-def _progress(quiet: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=quiet,
-        transient=False,
-    )

@@ -305,13 +305,16 @@ def classify_many(
     abstain: bool = True,
     adapt: bool = False,
     scorer: ChunkScorer | None = None,
+    overrides: Sequence[Mapping[str, str] | None] | None = None,
 ) -> list[Classification]:
     """``classify_article`` over many ``{title, text, section?, url?}`` records, vectorised in
     chunks of ``batch`` (the CLI's and recategorize's path); ``abstain`` as in ``decide``. With
     ``adapt`` the records are one batch the model adapts to (``pipeline.adapt``: from
     ``MIN_BATCH`` records on, the answers of the whole batch teach the model its vocabulary).
     ``scorer`` scores the chunks (default: one after the other, here); the answers do not depend
-    on it."""
+    on it. ``overrides``: per record, its source's section mapping (as ``classify_article``'s)."""
+    if overrides is not None and len(overrides) != len(docs):
+        raise ValueError(f"{len(overrides)} section overrides for {len(docs)} records")
     pairs = [(d.get("title") or "", d.get("text") or "") for d in docs]
     chunks = [pairs[start : start + batch] for start in range(0, len(pairs), batch)]
     if scorer is None:
@@ -331,8 +334,8 @@ def classify_many(
         words = sp.vstack([chunk.words for chunk in scored], format="csr")
         answers = adapt_scores(words, margins).argmax(axis=1)
     out: list[Classification] = []
-    for doc, row, best, region in zip(docs, probs, answers, regions, strict=True):
-        mapped = map_section(doc.get("section"), doc.get("url"), {})
+    for i, (doc, row, best, region) in enumerate(zip(docs, probs, answers, regions, strict=True)):
+        mapped = map_section(doc.get("section"), doc.get("url"), (overrides[i] if overrides else None) or {})
         category, confidence = decide(row, model, mapped, abstain=abstain, best=int(best))
         out.append(Classification(category, confidence, named_or_filed_region(region, mapped)))
     return out
