@@ -40,6 +40,14 @@ def test_everyday_words_are_not_places() -> None:
     assert detect_region("", "افتتاح ميدان جديد في المدينة") is None
 
 
+def test_words_that_share_a_place_name_are_not_the_place() -> None:
+    # «مالي» is mostly "financial": Mali counts only in phrases, and a birthplace is not Muscat
+    assert detect_region("دعم مالي للمزارعين", "أعلنت الحكومة دعما ماليا ونظام مالي جديد للتعويض") is None
+    assert detect_region("هجوم في شمال مالي", "قتل جنود في هجوم قرب باماكو") == "world"
+    assert detect_region("عاد إلى مسقط رأسه", "عاد اللاعب إلى مسقط رأسه بعد الاعتزال") is None
+    assert detect_region("وصول الوفد إلى مسقط", "وصل الوفد إلى العاصمة العمانية") == "arab"
+
+
 def test_tie_goes_to_the_nearer_region() -> None:
     gaz = Gazetteer.from_rows([("مصر", "egypt", 1.0), ("فرنسا", "world", 1.0)])
     assert detect_region("", "مصر وفرنسا", gazetteer=gaz) == "egypt"
