@@ -46,6 +46,12 @@ def test_words_that_share_a_place_name_are_not_the_place() -> None:
     assert detect_region("هجوم في شمال مالي", "قتل جنود في هجوم قرب باماكو") == "world"
     assert detect_region("عاد إلى مسقط رأسه", "عاد اللاعب إلى مسقط رأسه بعد الاعتزال") is None
     assert detect_region("وصول الوفد إلى مسقط", "وصل الوفد إلى العاصمة العمانية") == "arab"
+    assert detect_region("", "وعلى الصعيد الدولي تراجعت الأسعار") is None  # "internationally", not Upper Egypt
+    assert detect_region("", "قال محافظ البنك إن التضخم تراجع") is None  # any country's central bank
+    assert detect_region("", "التقى محافظ البنك المركزي المصري بالوفد") == "egypt"
+    entries = default_gazetteer().entries
+    assert ("رياض",) not in entries and ("الرياض",) in entries  # رياض محرز is a name, not Riyadh
+    assert detect_region("", "تراجع الجنيه الإسترليني أمام الدولار") == "world"
 
 
 def test_tie_goes_to_the_nearer_region() -> None:
