@@ -52,6 +52,8 @@ def test_words_that_share_a_place_name_are_not_the_place() -> None:
     entries = default_gazetteer().entries
     assert ("رياض",) not in entries and ("الرياض",) in entries  # رياض محرز is a name, not Riyadh
     assert detect_region("", "تراجع الجنيه الإسترليني أمام الدولار") == "world"
+    assert detect_region("", "تعاقد شباب الأهلي مع مدرب جديد") == "arab"  # Dubai's club, not Cairo's
+    assert detect_region("الأهلي يفوز", "فاز الأهلي على الزمالك") == "egypt"
 
 
 def test_tie_goes_to_the_nearer_region() -> None:
