@@ -8,9 +8,16 @@ from typer.testing import CliRunner
 from bawaba.cli import app
 from bawaba.commands import classify as classify_commands
 from bawaba.models import Article, Source
-from bawaba.store import open_store
+from bawaba.store import SqlStore, open_store
 
 from .test_classifier import SNIPPETS
+
+
+def recategorized(url: str) -> SqlStore:
+    """Run ``bawaba recategorize`` on the store at ``url``; the store reopened after it."""
+    result = CliRunner().invoke(app, ["recategorize", "--db", url])
+    assert result.exit_code == 0, result.output
+    return open_store(url)
 
 
 @pytest.mark.parametrize("chunk", [1000, 2])
@@ -34,9 +41,7 @@ def test_recategorize_updates_store(sqlite_url: str, chunk: int, monkeypatch: py
         ids["override"] = store.upsert_article(pitch).id
     finally:
         store.close()
-    result = CliRunner().invoke(app, ["recategorize", "--db", sqlite_url])
-    assert result.exit_code == 0, result.output
-    store = open_store(sqlite_url)
+    store = recategorized(sqlite_url)
     try:
         for label in SNIPPETS:
             stored = store.get_article(ids[label])
@@ -72,9 +77,7 @@ def test_recategorize_keeps_a_region_where_no_place_is_named(sqlite_url: str) ->
             ids[region] = store.upsert_article(article).id
     finally:
         store.close()
-    result = CliRunner().invoke(app, ["recategorize", "--db", sqlite_url])
-    assert result.exit_code == 0, result.output
-    store = open_store(sqlite_url)
+    store = recategorized(sqlite_url)
     try:
         assert {region: store.get_article(i).region for region, i in ids.items()} == {"world": "world",
                                                                                       "egypt": "egypt"}
