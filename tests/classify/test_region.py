@@ -126,3 +126,16 @@ def test_region_on_labelled_voices() -> None:
     named = [ok for ok, r in zip(right, rows, strict=True) if r["region_named"]]
     assert sum(right) / len(right) >= REGION_FLOORS["all"]
     assert sum(named) / len(named) >= REGION_FLOORS["named"]
+
+
+def test_taxonomy_labels_every_region_the_detector_gives() -> None:
+    """The portal's region pages, feeds, API filter and export read ``taxonomy.yaml``; detection
+    and the fallback answer from ``REGIONS``: the two lists must be the same, in order."""
+    import typing
+
+    from bawaba.pipeline.region import REGIONS
+    from bawaba.taxonomy import regions
+    from bawaba.web.api import RegionSlug
+
+    assert tuple(r.slug for r in regions()) == REGIONS == typing.get_args(RegionSlug)
+    assert all(r.label and r.feed_title for r in regions())

@@ -86,6 +86,10 @@ class ErrorOut(BaseModel):
     error: ErrorBody
 
 
+#: the regions an article can have (``pipeline.region.REGIONS``; a test keeps them the same)
+RegionSlug = Literal["egypt", "arab", "world"]
+
+
 def article_out(article: Article, sources: dict[int, Source]) -> ArticleOut:
     source = sources.get(article.source_id)
     return ArticleOut(
@@ -151,7 +155,7 @@ def build_router(portal: Portal) -> APIRouter:
     def list_articles(
         category: Annotated[str | None, Query(max_length=40, description="category slug")] = None,
         source: Annotated[str | None, Query(max_length=100, description="source slug")] = None,
-        region: Annotated[Literal["egypt", "arab", "world"] | None, Query(description="region")] = None,
+        region: Annotated[RegionSlug | None, Query(description="region")] = None,
         since: Annotated[datetime | None, Query(description="ISO datetime; UTC when naive")] = None,
         until: Annotated[datetime | None, Query(description="ISO datetime; UTC when naive")] = None,
         q: Annotated[str | None, Query(max_length=200)] = None,
