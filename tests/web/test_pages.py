@@ -168,6 +168,11 @@ def test_region_pages_list_every_topic_of_a_region(portal: Portal) -> None:
         ("/region/egypt", "مصر"), ("/region/arab", "الوطن العربي"), ("/region/world", "حول العالم")
     ]
     assert portal.client.get("/region/mars").status_code == 404
+    current = doc(portal, "/region/arab").xpath("//nav//a[@aria-current='page']")
+    assert [a.get("href") for a in current] == ["/region/arab"]
+    current = doc(portal, "/category/sports").xpath("//nav//a[@aria-current='page']")
+    assert [a.get("href") for a in current] == ["/category/sports"]
+    assert not doc(portal, "/").xpath("//nav//a[@aria-current]")
 
 
 def test_cursor_pagination_walks_every_article(sqlite_url: str) -> None:
