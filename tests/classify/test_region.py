@@ -139,3 +139,13 @@ def test_taxonomy_labels_every_region_the_detector_gives() -> None:
 
     assert tuple(r.slug for r in regions()) == REGIONS == typing.get_args(RegionSlug)
     assert all(r.label and r.feed_title for r in regions())
+
+
+def test_settled_answers_take_the_source_default_and_a_region() -> None:
+    """One rule for ingest, recategorize and the CLI: misc takes the source's default category,
+    and a placeless article the fallback region of the category it ends with."""
+    from bawaba.pipeline.classify import Classification
+
+    assert Classification("misc", 0.3, None).settled("world") == Classification("world", 0.3, "world")
+    assert Classification("misc", 0.3, None).settled() == Classification("misc", 0.3, "egypt")
+    assert Classification("sports", 0.9, "arab").settled("world") == Classification("sports", 0.9, "arab")

@@ -33,7 +33,7 @@ from bawaba.pipeline.classify import (
     to_slug,
     train_model,
 )
-from bawaba.pipeline.region import REGIONS, fallback_region
+from bawaba.pipeline.region import REGIONS
 from bawaba.pipeline.sections import map_section
 
 if TYPE_CHECKING:
@@ -103,8 +103,8 @@ def _text_field(value: Any, key: str, line_no: int) -> str | None:
 def _as_json(result: Classification) -> str:
     """One output line; an article naming no place gets ingest's fallback region, so ``region`` is
     always egypt, arab or world."""
-    region = result.region or fallback_region(result.category)
-    payload = {"category": result.category, "confidence": round(result.confidence, 4), "region": region}
+    settled = result.settled()
+    payload = {"category": settled.category, "confidence": round(settled.confidence, 4), "region": settled.region}
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -449,10 +449,10 @@ def eval_cmd(
     for label, row in zip(labels, matrix, strict=True):
         cm.add_row(label, *(str(v) for v in row))
     console.print(cm)
-    _print_region_scores(true_regions, [a.region or fallback_region(a.category) for a in answers])
+    _print_region_scores(true_regions, [a.settled().region for a in answers])
 
 
-def _print_region_scores(truth: Sequence[str | None], answered: Sequence[str]) -> None:
+def _print_region_scores(truth: Sequence[str | None], answered: Sequence[str | None]) -> None:
     """Region accuracy over the records that carry a ``region`` label (what `bawaba classify`
     writes, the fallback included); nothing when none does."""
     from sklearn.metrics import precision_recall_fscore_support
@@ -513,13 +513,10 @@ def recategorize_cmd(
             results = classify_many(records, model, abstain=True,
                                     overrides=[s.section_map if s else None for s in owners])
             for article, source, result in zip(chunk, owners, results, strict=True):
-                category = result.category
-                if category == "misc" and source is not None and source.default_category:
-                    category = source.default_category
-                region = result.region or fallback_region(category)  # as ingest sets it
-                if article.id is not None and (category, region) != (article.category, article.region):
-                    store.update_article_fields(article.id, category=category,
-                                                category_confidence=result.confidence, region=region)
+                settled = result.settled(source.default_category if source else None)  # as ingest does
+                if article.id is not None and (settled.category, settled.region) != (article.category, article.region):
+                    store.update_article_fields(article.id, category=settled.category,
+                                                category_confidence=settled.confidence, region=settled.region)
                     changed += 1
             total += len(chunk)
             progress.advance(task, len(chunk))

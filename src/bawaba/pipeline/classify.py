@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from bawaba.errors import ModelError
 from bawaba.pipeline.adapt import MIN_BATCH, adapt_scores, probabilities
-from bawaba.pipeline.region import detect_region
+from bawaba.pipeline.region import detect_region, fallback_region
 from bawaba.pipeline.sections import map_section
 from bawaba.taxonomy import slugs
 from bawaba.text.features import FeatureSpec, HashedFeatures
@@ -75,6 +75,14 @@ class Classification:
     category: str
     confidence: float
     region: str | None
+
+    def settled(self, default_category: str | None = None) -> Classification:
+        """What is stored or written out: a ``misc`` answer takes the source's default category
+        (its own word beats "we don't know"), and an article naming no place gets the fallback
+        region of its category, so every article has one. Ingest, ``recategorize`` and ``bawaba
+        classify`` all settle through here, so they cannot drift apart."""
+        category = default_category if self.category == "misc" and default_category else self.category
+        return Classification(category, self.confidence, self.region or fallback_region(category))
 
 
 def in_holdout(key: str, percent: int) -> bool:

@@ -7,7 +7,6 @@ from dataclasses import replace
 
 from bawaba.models import Article, Source
 from bawaba.pipeline.classify import classify_article, load_model
-from bawaba.pipeline.region import fallback_region
 from bawaba.pipeline.stories import StoryTracker
 from bawaba.store.base import Store
 
@@ -30,14 +29,12 @@ class Enricher:
             overrides=source.section_map,
             model=self.model,
         )
-        category = result.category
-        if category == "misc" and source.default_category:
-            category = source.default_category  # the source's own word beats "we don't know"
+        settled = result.settled(source.default_category)
         classified = replace(
             article,
-            category=article.category or category,
-            category_confidence=result.confidence,
-            region=result.region or fallback_region(category),
+            category=article.category or settled.category,
+            category_confidence=settled.confidence,
+            region=settled.region,
         )
         return self.stories.assign(classified)
 
