@@ -51,6 +51,8 @@ class Source:
     section_map: Mapping[str, str] = field(default_factory=dict)
     #: category used when nothing else decides
     default_category: str | None = None
+    #: region of its articles that name no place (egypt, arab, world; None: the portal's home)
+    home_region: str | None = None
     enabled: bool = True
     created_at: datetime | None = None
 

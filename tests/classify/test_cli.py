@@ -35,6 +35,12 @@ def test_classify_always_names_a_region() -> None:
     result = runner.invoke(app, ["classify"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["region"] for line in result.stdout.splitlines()] == ["egypt", "world"]
+    # --home-region is a source's home_region: placeless news is the outlet's own, world news stays abroad
+    result = runner.invoke(app, ["classify", "--home-region", "arab"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["region"] for line in result.stdout.splitlines()] == ["arab", "world"]
+    refused = runner.invoke(app, ["classify", "--home-region", "gulf"], input="\n".join(lines) + "\n")
+    assert refused.exit_code == 2 and "must be one of egypt, arab, world" in refused.output
 
 
 def test_classify_reads_odd_fields_or_names_the_bad_line() -> None:

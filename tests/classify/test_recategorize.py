@@ -67,19 +67,43 @@ def test_recategorize_keeps_a_region_where_no_place_is_named(sqlite_url: str) ->
     store = open_store(sqlite_url)
     try:
         source = store.add_source(Source(slug="placeless", name="مكان", homepage="http://127.0.0.1/"))
-        assert source.id is not None
+        gulf = store.add_source(Source(slug="gulf", name="الخليج", homepage="http://127.0.0.1/g", home_region="arab"))
+        assert source.id is not None and gulf.id is not None
         ids = {}
-        for section, region in (("شؤون دولية", "world"), (None, "egypt")):
+        for owner, section, region in ((source.id, "شؤون دولية", "world"), (source.id, None, "egypt"),
+                                       (gulf.id, None, "arab")):
             n = len(ids)
             article = Article(url=f"http://127.0.0.1/p/{n}", canonical_url=f"http://127.0.0.1/p/{n}",
-                              source_id=source.id, title=PLACELESS[0], text=PLACELESS[1], section=section,
-                              category="misc", region="arab")
+                              source_id=owner, title=PLACELESS[0], text=PLACELESS[1], section=section,
+                              category="misc", region="world" if region == "arab" else "arab")
             ids[region] = store.upsert_article(article).id
     finally:
         store.close()
     store = recategorized(sqlite_url)
     try:
         assert {region: store.get_article(i).region for region, i in ids.items()} == {"world": "world",
-                                                                                      "egypt": "egypt"}
+                                                                                      "egypt": "egypt",
+                                                                                      "arab": "arab"}
+    finally:
+        store.close()
+
+
+def test_ingest_files_placeless_news_under_its_source_home(sqlite_url: str) -> None:
+    """The enricher (ingest) settles as recategorize does: a source's ``home_region`` for an
+    article naming no place, the portal's home (egypt) for a source without one."""
+    from bawaba.pipeline.enrich import build_enricher
+
+    store = open_store(sqlite_url)
+    try:
+        home = store.add_source(Source(slug="home", name="محلي", homepage="http://127.0.0.1/"))
+        gulf = store.add_source(Source(slug="gulf", name="الخليج", homepage="http://127.0.0.1/g", home_region="arab"))
+        enrich = build_enricher(store)
+        regions = []
+        for n, owner in enumerate((home, gulf)):
+            assert owner.id is not None
+            article = Article(url=f"http://127.0.0.1/e/{n}", canonical_url=f"http://127.0.0.1/e/{n}",
+                              source_id=owner.id, title=PLACELESS[0], text=PLACELESS[1])
+            regions.append(enrich(article, owner).region)
+        assert regions == ["egypt", "arab"]
     finally:
         store.close()

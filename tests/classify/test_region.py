@@ -149,3 +149,7 @@ def test_settled_answers_take_the_source_default_and_a_region() -> None:
     assert Classification("misc", 0.3, None).settled("world") == Classification("world", 0.3, "world")
     assert Classification("misc", 0.3, None).settled() == Classification("misc", 0.3, "egypt")
     assert Classification("sports", 0.9, "arab").settled("world") == Classification("sports", 0.9, "arab")
+    # a source's home region stands in for the portal's; world news stays abroad, named places win
+    assert Classification("economy", 0.8, None).settled(home_region="arab") == Classification("economy", 0.8, "arab")
+    assert Classification("world", 0.8, None).settled(home_region="arab").region == "world"
+    assert Classification("economy", 0.8, "egypt").settled(home_region="world").region == "egypt"

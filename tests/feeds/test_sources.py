@@ -218,6 +218,7 @@ def test_yaml_sample_file() -> None:
     assert wadi.source.name == "صحيفة الوادي"
     assert dict(wadi.source.section_map) == {"رياضة": "sports", "اقتصاد": "economy"}
     assert wadi.source.default_category == "egypt"
+    assert (wadi.source.home_region, coast.source.home_region) == (None, "arab")
     assert wadi.feeds == (
         DiscoveredFeed("https://alwadi.example/rss.xml", FeedKind.RSS),
         DiscoveredFeed("https://alwadi.example/atom.xml", FeedKind.ATOM, "الوادي - أتوم"),
@@ -251,6 +252,8 @@ def _one(body: str) -> str:
         (_one("name: الوادي\nhomepage: https://a.example/\nsection_map: {رياضة: football}"),
          r"section_map\['رياضة'\]: unknown category 'football'"),
         (_one("name: الوادي\nhomepage: https://a.example/\ndefault_category: news"), "default_category: unknown category"),
+        (_one("name: الوادي\nhomepage: https://a.example/\nhome_region: gulf"),
+         r"home_region: unknown region 'gulf' \(known: egypt, arab, world\)"),
         (_one("name: الوادي\nhomepage: https://a.example/\nenabled: maybe"), "'enabled' must be true or false"),
         ("sources:\n  - {name: أ, homepage: 'https://a.example/'}\n  - {name: ب, homepage: 'https://a.example/x'}",
          r"sources\[1\] \(ب\): slug 'a-example' already used by sources\[0\]"),

@@ -91,16 +91,19 @@ def test_add_source_inserts_then_updates_by_slug(store: SqlStore) -> None:
             name="صحيفة اليوم",
             homepage="http://127.0.0.1/b",
             section_map={"اقتصاد": "economy"},
+            home_region="arab",
         )
     )
     assert changed.id == created.id
     assert changed.created_at == created.created_at
     got = store.get_source("al-yawm")
-    assert (got.name, got.homepage, dict(got.section_map)) == (
+    assert (got.name, got.homepage, dict(got.section_map), got.home_region) == (
         "صحيفة اليوم",
         "http://127.0.0.1/b",
         {"اقتصاد": "economy"},
+        "arab",
     )
+    assert created.home_region is None
     assert store.get_source(created.id or 0) == got
     assert [s.slug for s in store.list_sources()] == ["al-yawm"]
 

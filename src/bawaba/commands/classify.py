@@ -33,7 +33,7 @@ from bawaba.pipeline.classify import (
     to_slug,
     train_model,
 )
-from bawaba.pipeline.region import REGIONS
+from bawaba.pipeline.region import HOME_REGION, REGIONS
 from bawaba.pipeline.sections import map_section
 
 if TYPE_CHECKING:
@@ -100,10 +100,24 @@ def _text_field(value: Any, key: str, line_no: int) -> str | None:
     raise ImportLineError(line_no, f"{key!r} must be a string, got {type(value).__name__}")
 
 
-def _as_json(result: Classification) -> str:
-    """One output line; an article naming no place gets ingest's fallback region, so ``region`` is
-    always egypt, arab or world."""
-    settled = result.settled()
+#: ``--home-region``: what a source's ``home_region`` is to ingest
+HomeRegionOption = Annotated[
+    str | None,
+    typer.Option(help="Region of articles that name no place, as a source's home_region "
+                      f"(egypt, arab or world; default {HOME_REGION})."),
+]
+
+
+def _checked_region(value: str | None) -> str | None:
+    if value is not None and value not in REGIONS:
+        raise typer.BadParameter(f"must be one of {', '.join(REGIONS)}, not {value!r}", param_hint="--home-region")
+    return value
+
+
+def _as_json(result: Classification, home_region: str | None = None) -> str:
+    """One output line; an article naming no place gets ingest's fallback region (``home_region``
+    as a source's), so ``region`` is always egypt, arab or world."""
+    settled = result.settled(home_region=home_region)
     payload = {"category": settled.category, "confidence": round(settled.confidence, 4), "region": settled.region}
     return json.dumps(payload, ensure_ascii=False)
 
@@ -166,6 +180,7 @@ def classify_cmd(
     workers: Annotated[
         int, typer.Option(help="Processes that score articles in parallel (0: one per core; 1: none).")
     ] = 0,
+    home_region: HomeRegionOption = None,
 ) -> None:
     """Read JSONL {title, text[, section, url]} on stdin; write one JSONL result per line, in order.
 
@@ -175,10 +190,11 @@ def classify_cmd(
     answers are the same whatever ``--workers``."""
     if ctx.invoked_subcommand is not None:
         return
+    home = _checked_region(home_region)
     model = configured_model(model_path)
     for result in classify_stream(_records(sys.stdin.buffer), model, batch=batch, abstain=abstain, adapt=adapt,
                                   window=window, workers=workers):
-        sys.stdout.write(_as_json(result) + "\n")
+        sys.stdout.write(_as_json(result, home) + "\n")
     sys.stdout.flush()
 
 
@@ -418,12 +434,14 @@ def eval_cmd(
     ] = True,
     window: Annotated[int, typer.Option(min=MIN_BATCH, help="As `bawaba classify --window`.")] = 5_000,
     workers: Annotated[int, typer.Option(help="As `bawaba classify --workers`.")] = 0,
+    home_region: HomeRegionOption = None,
 ) -> None:
     """Per-class precision, recall and F1 and the confusion matrix of what `bawaba classify`
     answers for labelled data, read in the same order and windows (its best topic; sections,
     when given, are not used here)."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
+    home = _checked_region(home_region)
     model = configured_model(model_path)
     docs, truth, _, true_regions = _load_labelled(data, holdout, keep_holdout=True)
     records = ({"title": t, "text": x} for t, x in docs)
@@ -449,7 +467,7 @@ def eval_cmd(
     for label, row in zip(labels, matrix, strict=True):
         cm.add_row(label, *(str(v) for v in row))
     console.print(cm)
-    _print_region_scores(true_regions, [a.settled().region for a in answers])
+    _print_region_scores(true_regions, [a.settled(home_region=home).region for a in answers])
 
 
 def _print_region_scores(truth: Sequence[str | None], answered: Sequence[str | None]) -> None:
@@ -513,7 +531,8 @@ def recategorize_cmd(
             results = classify_many(records, model, abstain=True,
                                     overrides=[s.section_map if s else None for s in owners])
             for article, source, result in zip(chunk, owners, results, strict=True):
-                settled = result.settled(source.default_category if source else None)  # as ingest does
+                settled = (result.settled(source.default_category, source.home_region) if source
+                           else result.settled())  # as ingest does
                 if article.id is not None and (settled.category, settled.region) != (article.category, article.region):
                     store.update_article_fields(article.id, category=settled.category,
                                                 category_confidence=settled.confidence, region=settled.region)

@@ -76,13 +76,14 @@ class Classification:
     confidence: float
     region: str | None
 
-    def settled(self, default_category: str | None = None) -> Classification:
+    def settled(self, default_category: str | None = None, home_region: str | None = None) -> Classification:
         """What is stored or written out: a ``misc`` answer takes the source's default category
         (its own word beats "we don't know"), and an article naming no place gets the fallback
-        region of its category, so every article has one. Ingest, ``recategorize`` and ``bawaba
-        classify`` all settle through here, so they cannot drift apart."""
+        region of its category and its source's ``home_region``, so every article has one. Ingest,
+        ``recategorize`` and ``bawaba classify`` all settle through here, so they cannot drift
+        apart."""
         category = default_category if self.category == "misc" and default_category else self.category
-        return Classification(category, self.confidence, self.region or fallback_region(category))
+        return Classification(category, self.confidence, self.region or fallback_region(category, home_region))
 
 
 def in_holdout(key: str, percent: int) -> bool:

@@ -29,7 +29,7 @@ class Enricher:
             overrides=source.section_map,
             model=self.model,
         )
-        settled = result.settled(source.default_category)
+        settled = result.settled(source.default_category, source.home_region)
         classified = replace(
             article,
             category=article.category or settled.category,

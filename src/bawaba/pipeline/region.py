@@ -140,16 +140,19 @@ def detect_region(
     return best if scores[best] >= min_score else None
 
 
-#: region of an article that names no place: "world news" is abroad; everything else is taken
-#: as local news of the portal's home country, as an Egyptian reader would file it
+#: region of an article that names no place: "world news" is abroad, "Egypt news" is Egypt's;
+#: everything else is taken as local news of its source's home (a source's ``home_region``), by
+#: default the portal's home country, as an Egyptian reader would file it
 _REGION_BY_CATEGORY = {"world": "world", "egypt": "egypt"}
 HOME_REGION = "egypt"
 
 
-def fallback_region(category: str | None) -> str:
+def fallback_region(category: str | None, home: str | None = None) -> str:
     """The region of an article ``detect_region`` found no place in (ingest, ``recategorize`` and
-    ``bawaba classify`` all use it, so every article has one of the three)."""
-    return _REGION_BY_CATEGORY.get(category or "", HOME_REGION)
+    ``bawaba classify`` all use it, so every article has one of the three). ``home``: where the
+    article's source is (None: ``HOME_REGION``); a Gulf paper's article naming no place is Arab
+    news, not Egyptian."""
+    return _REGION_BY_CATEGORY.get(category or "", home or HOME_REGION)
 
 
 def _region_of(code: str) -> str:

@@ -23,6 +23,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from bawaba.errors import ParseError
 from bawaba.models import DiscoveredFeed, Feed, FeedKind, Source
+from bawaba.taxonomy import regions as portal_regions
 from bawaba.taxonomy import slugs as category_slugs
 
 _FEED_TYPES = {
@@ -46,7 +47,7 @@ _ARABIC_LETTERS = {
 }  # fmt: skip
 _SOURCE_KEYS = {
     "name", "homepage", "slug", "feeds", "sitemaps", "section_map", "default_category",
-    "language", "enabled",
+    "home_region", "language", "enabled",
 }  # fmt: skip
 _FEED_KEYS = {"url", "kind", "title"}
 
@@ -348,6 +349,7 @@ def _yaml_source(index: int, raw: Any) -> SourceSpec:
         language=_text(raw, "language", where) or "ar",
         section_map=_section_map(raw.get("section_map"), where),
         default_category=_category(_text(raw, "default_category", where), f"{where}: default_category"),
+        home_region=_region(_text(raw, "home_region", where), f"{where}: home_region"),
         enabled=_flag(raw, "enabled", where),
     )
     return SourceSpec(source=source, feeds=tuple(feeds.values()))
@@ -403,6 +405,13 @@ def _flag(raw: Mapping[str, Any], key: str, where: str) -> bool:
 def _category(slug: str | None, where: str) -> str | None:
     if slug is not None and slug not in category_slugs():
         raise ParseError(f"{where}: unknown category {slug!r} (known: {', '.join(category_slugs())})")
+    return slug
+
+
+def _region(slug: str | None, where: str) -> str | None:
+    known = [r.slug for r in portal_regions()]
+    if slug is not None and slug not in known:
+        raise ParseError(f"{where}: unknown region {slug!r} (known: {', '.join(known)})")
     return slug
 
 

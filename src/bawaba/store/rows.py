@@ -38,6 +38,7 @@ def source_from_row(row: Mapping[Any, Any]) -> Source:
         language=row["language"],
         section_map=dict(row["section_map"] or {}),
         default_category=row["default_category"],
+        home_region=row["home_region"],
         enabled=bool(row["enabled"]),
         created_at=_aware(row["created_at"]),
     )

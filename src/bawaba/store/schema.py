@@ -80,6 +80,7 @@ sources = Table(
     Column("language", String(16), nullable=False, server_default="ar"),
     Column("section_map", JsonType, nullable=False),
     Column("default_category", String(64)),
+    Column("home_region", String(16)),
     Column("enabled", Boolean, nullable=False, server_default=true()),
     Column("created_at", UtcDateTime, nullable=False),
 )

@@ -196,8 +196,8 @@ class SqlStore(ProvenanceQueries):
 
     # -- sources and feeds -----------------------------------------------------------
     def add_source(self, source: Source) -> Source:
-        """Insert, or update name/homepage/section_map/default_category/language of the source
-        with the same slug (``enabled`` is the operator's and is left alone)."""
+        """Insert, or update name/homepage/section_map/default_category/home_region/language of
+        the source with the same slug (``enabled`` is the operator's and is left alone)."""
         stmt = self._insert(sources).values(
             slug=source.slug,
             name=source.name,
@@ -205,6 +205,7 @@ class SqlStore(ProvenanceQueries):
             language=source.language,
             section_map=dict(source.section_map),
             default_category=source.default_category,
+            home_region=source.home_region,
             enabled=source.enabled,
             created_at=source.created_at or utcnow(),
         )
@@ -216,6 +217,7 @@ class SqlStore(ProvenanceQueries):
                 "homepage": ex.homepage,
                 "section_map": ex.section_map,
                 "default_category": ex.default_category,
+                "home_region": ex.home_region,
                 "language": ex.language,
             },
         ).returning(*sources.c)
