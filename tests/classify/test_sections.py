@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bawaba.pipeline.sections import SectionTable, default_table, map_section, url_sections
+from bawaba.pipeline.sections import (
+    SectionTable,
+    default_table,
+    first_mapped_section,
+    map_section,
+    url_sections,
+)
 from bawaba.taxonomy import slugs
 
 
@@ -91,6 +97,19 @@ def test_overrides_win() -> None:
     assert map_section("ملاعب", None, overrides) == "misc"
     assert map_section(None, "https://example.com/akhbar/item-1", overrides) == "egypt"
     assert map_section("رياضة", None, overrides) == "sports"
+
+
+def test_the_first_category_that_names_a_topic_is_the_section() -> None:
+    """A feed item lists several categories; the first the table (or the source) maps is the
+    section, else the first given: the page's own section, then the feed's, in order."""
+    assert [map_section(name, None) for name in ("عاجل", "الرئيسية", "أخبار")] == [None, None, None]
+    assert first_mapped_section(["عاجل", "الرئيسية", "رياضة محلية", "اقتصاد"]) == "رياضة محلية"
+    assert first_mapped_section([None, "عاجل", "اقتصاد وبورصة"]) == "اقتصاد وبورصة"
+    assert first_mapped_section(["حوادث", "رياضة"]) == "حوادث"  # the page's or the first mapped wins
+    assert first_mapped_section(["عاجل", "ملفات"]) == "عاجل"  # none maps: the first, as given
+    assert first_mapped_section(["عاجل", "ملفات"], {"ملفات": "culture"}) == "ملفات"
+    assert first_mapped_section([None, "", "  "]) is None
+    assert first_mapped_section([]) is None
 
 
 def test_longest_phrase_wins() -> None:

@@ -35,6 +35,7 @@ from bawaba.models import (
 from bawaba.pipeline.extract import extract_article
 from bawaba.pipeline.feeds import parse_feed
 from bawaba.pipeline.schedule import next_poll_interval
+from bawaba.pipeline.sections import first_mapped_section
 from bawaba.store.base import Store
 from bawaba.text.normalize import normalize
 
@@ -149,7 +150,7 @@ def build_article(
         first_seen=now,
         lead_image=extracted.lead_image or entry.image,
         images=extracted.images,
-        section=extracted.section or entry.section,
+        section=first_mapped_section([extracted.section, *entry.tags, entry.section], source.section_map),
         tags=extracted.tags or entry.tags,
         language=extracted.language or source.language,
         content_hash=content_hash(extracted.text),

@@ -8,7 +8,7 @@ the topic, so it is trusted over the classifier wherever it is specific.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -136,3 +136,23 @@ def map_section(
         if slug := table.match_exact(segment):
             return slug
     return None
+
+
+def first_mapped_section(
+    names: Sequence[str | None],
+    overrides: Mapping[str, str] | None = None,
+    *,
+    table: SectionTable | None = None,
+) -> str | None:
+    """The first of ``names`` that the source's overrides or the shared table map to a category,
+    else the first name given. ``names`` are what the page and the feed call the article's section,
+    in order of trust: a page's ``article:section``, then the feed item's categories. Feeds list
+    several (``عاجل``, ``الرئيسية``, ``رياضة``), and the one that says the topic is often not the
+    first."""
+    table = table or default_table()
+    own = SectionTable.from_pairs(overrides) if overrides else None
+    given = [name for name in names if name and name.strip()]
+    for name in given:
+        if (own is not None and own.match(name)) or table.match(name):
+            return name
+    return given[0] if given else None
