@@ -223,7 +223,12 @@ def _story_slots(rng: random.Random, topic: Mapping[str, Any], now: datetime) ->
     i = rng.randrange(len(vocab["countries"]))
     slots["country"], slots["capital"] = vocab["countries"][i], vocab["capitals"][i]
     for name, values in topic.get("slots", {}).items():
-        slots[name] = rng.choice(values)
+        value = rng.choice(values)
+        if isinstance(value, Mapping):  # a noun with its case forms: {meeting}, {meeting_acc}
+            slots[name] = value["nom"]
+            slots.update({f"{name}_{form}": text for form, text in value.items() if form != "nom"})
+        else:
+            slots[name] = value
     return slots
 
 
@@ -254,7 +259,9 @@ def _tell(
         f"{titles[0]} ({slots['city']})",
     )
     taken.add(title)
-    lead = site.dateline.format_map(slots) + pick(topic["leads"])
+    # a world story is datelined where it happened, not in an Egyptian city
+    dateline_city = slots[topic["dateline"]] if "dateline" in topic else slots["city"]
+    lead = site.dateline.format_map({**slots, "city": dateline_city}) + pick(topic["leads"])
     body = [s.format_map(slots) for s in topic["body"]]
     # the story's facts are an ordered subset of the bank; each desk retells most of them, in order
     facts = random.Random(_stable_int("facts", story))
