@@ -6,7 +6,7 @@ Then trains on two outlets of the shared ANT-derived development file and tests 
 the plain TF-IDF (word + char n-grams) + linear SVM baseline and for bawaba's variants; then times
 the shipped model. Prints tables with ratios against the baseline.
 
-    python bench/classify.py [--data PATH] [--sample N] [--no-voices] [--no-mixed] [--no-teachers]
+    python bench/classify.py [--data PATH] [--sample N] [--no-voices] [--no-mixed] [--no-teachers] [--no-order]
 
 The data (../shared/data/news-categories) is read only here; nothing of it is stored in the repo.
 Corpus: A. Chouigui, O. Ben Khiroun, B. Elayeb, "ANT Corpus: An Arabic News Text Collection for
@@ -33,7 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.svm import LinearSVC
 
-from bawaba.commands.classify import demo_labelled, shipped_recipe, written_labelled
+from bawaba.commands.classify import classify_stream, demo_labelled, shipped_recipe, written_labelled
 from bawaba.pipeline.adapt import adapt_scores
 from bawaba.pipeline.classify import (
     DEFAULT_MODEL,
@@ -176,18 +176,23 @@ def fold_model(train: list[dict[str, str]]) -> TopicModel:
                           [r["source"] for r in train], calibrated=False)
 
 
-def mixed_feed(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
-    """All three held-out outlets as one mixed batch, each article scored by the fold model that
-    never saw its outlet, then adapted together (``adapt_scores``), as a mixed feed of unseen
-    outlets piped into ``bawaba classify`` would be. Per outlet and pooled (macro-F1, accuracy)."""
+def fold_models(rows: list[dict[str, str]]) -> dict[str, TopicModel]:
+    """Per outlet, ``fold_model`` trained on the other outlets' rows."""
     outlets = sorted({r["source"] for r in rows})
+    return {outlet: fold_model([r for r in rows if r["source"] != outlet]) for outlet in outlets}
+
+
+def mixed_feed(rows: list[dict[str, str]], models: dict[str, TopicModel]) -> dict[str, tuple[float, float]]:
+    """All three held-out outlets as one mixed batch, each article scored by the fold model that
+    never saw its outlet (``models``), then adapted together (``adapt_scores``), as a mixed feed of
+    unseen outlets piped into ``bawaba classify`` would be. Per outlet and pooled (macro-F1, accuracy)."""
+    outlets = sorted(models)
     truth: list[str] = []
     scores, words, owner = [], [], []
     classes: tuple[str, ...] = ()
     for outlet in outlets:
-        train = [r for r in rows if r["source"] != outlet]
         test = [r for r in rows if r["source"] == outlet]
-        model = fold_model(train)
+        model = models[outlet]
         assert not classes or model.classes == classes
         classes = model.classes
         x, s = model.scores([(r["title"], r["text"]) for r in test])
@@ -204,6 +209,28 @@ def mixed_feed(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
         out[outlet] = (float(f1_score(t, p, labels=sorted(set(t)), average="macro")), float(accuracy_score(t, p)))
     out["pooled"] = (float(f1_score(truth_a, predicted, labels=sorted(set(truth)), average="macro")),
                      float(accuracy_score(truth_a, predicted)))
+    return out
+
+
+def input_order(
+    rows: list[dict[str, str]], models: dict[str, TopicModel], windows: Sequence[int] = (1_000, 5_000)
+) -> dict[str, dict[str, float]]:
+    """Macro-F1 of each held-out outlet's articles read by ``bawaba classify``'s own reader
+    (``classify_stream``, adapted window by window) in file order and sorted by class, per window
+    size: a file sorted by class makes every window a skewed batch."""
+    out: dict[str, dict[str, float]] = {}
+    for order in ("as in the file", "sorted by class"):
+        out[order] = {}
+        for outlet, model in models.items():
+            test = [r for r in rows if r["source"] == outlet]
+            if order == "sorted by class":
+                test.sort(key=lambda r: r["category"])
+            truth = [to_slug(r["category"]) for r in test]
+            for window in windows:
+                records = ({"title": r["title"], "text": r["text"]} for r in test)
+                answers = [a.category for a in classify_stream(records, model, adapt=True, window=window)]
+                out[order][f"{outlet} {window:,}"] = float(
+                    f1_score(truth, answers, labels=sorted(set(truth)), average="macro"))
     return out
 
 
@@ -319,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="Also adapt to the three held-out outlets as one mixed batch.")
     parser.add_argument("--teachers", action=argparse.BooleanOptionalAction, default=True,
                         help="Also score each held-out outlet with one training outlet and with two.")
+    parser.add_argument("--order", action=argparse.BooleanOptionalAction, default=True,
+                        help="Also read each held-out outlet sorted by class, through bawaba classify's reader.")
     parser.add_argument("--voices", action=argparse.BooleanOptionalAction, default=True,
                         help="Also score outlet voices no training set has (our own held-out writing).")
     args = parser.parse_args(argv)
@@ -342,9 +371,10 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         results[name] = leave_one_outlet_out(rows, VARIANTS[name])
         console.print(f"{name}: {time.perf_counter() - started:.0f} s", style="dim")
+    models = fold_models(rows) if args.mixed or args.order else {}
     if args.mixed:
         started = time.perf_counter()
-        results["+ batch adaptation, the three outlets as one mixed batch"] = mixed_feed(rows)
+        results["+ batch adaptation, the three outlets as one mixed batch"] = mixed_feed(rows, models)
         console.print(f"mixed feed: {time.perf_counter() - started:.0f} s", style="dim")
     outlets = sorted({r["source"] for r in rows})
     base = results.get("baseline tfidf word+char svm")
@@ -381,6 +411,18 @@ def main(argv: list[str] | None = None) -> int:
                 t_table.add_row(held, trained_on, f"{plain:.4f}", f"{adapted:.4f}")
         console.print("a training outlet without culture (skynewsarabia) cannot answer it: its row scores culture 0")
         console.print(t_table)
+    if args.order:
+        started = time.perf_counter()
+        ordered = input_order(rows, models)
+        console.print(f"input order: {time.perf_counter() - started:.0f} s", style="dim")
+        o_table = Table(title="input order: bawaba classify's windows (adapted; macro-F1 per held-out outlet and window)")
+        o_table.add_column("input")
+        columns = list(next(iter(ordered.values())))
+        for col in columns:
+            o_table.add_column(col, justify="right")
+        for order, scores in ordered.items():
+            o_table.add_row(order, *(f"{scores[col]:.3f}" for col in columns))
+        console.print(o_table)
     s = speed(rows)
     sp_table = Table(title="shipped model")
     for col in ("file MB", "load s", "articles/s cold (per CPU s)", "articles/s warm (per CPU s)",
