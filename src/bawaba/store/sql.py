@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -25,8 +25,6 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    literal,
-    nulls_first,
     or_,
     select,
     tuple_,
@@ -37,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from bawaba.errors import NotFoundError, StoreError
-from bawaba.models import Article, Feed, FeedKind, FetchLogEntry, Page, Source, SourceHealth, Story, utcnow
+from bawaba.models import Article, Page, Story, utcnow
 from bawaba.store import fulltext
 from bawaba.store import migrate as migrations
 from bawaba.store.base import ArticleFilter, UpsertResult
@@ -47,34 +45,16 @@ from bawaba.store.rows import (
     article_from_row,
     decode_cursor,
     encode_cursor,
-    feed_from_row,
     images_to_json,
-    source_from_row,
     story_from_row,
 )
 from bawaba.store.schema import articles, counters, feeds, fetch_log, sources, stories
+from bawaba.store.sources import DAY, SourceQueries
 
-FEED_FIELDS = frozenset(
-    {
-        "etag",
-        "last_modified",
-        "body_hash",
-        "last_fetch_at",
-        "last_success_at",
-        "error_streak",
-        "last_error",
-        "poll_interval_s",
-        "next_poll_at",
-        "title",
-        "enabled",
-        "kind",
-    }
-)
 ARTICLE_DERIVED_FIELDS = frozenset({"category", "category_confidence", "region", "story_id", "duplicate_of"})
 #: Most bound parameters per IN list (SQLite's historic limit is 999).
 IN_CHUNK = 500
 CONTENT_COUNTER = "content"
-DAY = timedelta(hours=24)
 #: Built once: every portal-visible write runs it.
 BUMP_CONTENT = update(counters).where(counters.c.name == CONTENT_COUNTER).values(value=counters.c.value + 1)
 #: Built once: every portal request reads it (constructing it costs more than running it).
@@ -105,7 +85,7 @@ def _translated() -> Iterator[None]:
         raise StoreError(f"store error ({type(exc).__name__}): {detail[0] if detail else exc!r}") from exc
 
 
-class SqlStore(ProvenanceQueries):
+class SqlStore(SourceQueries, ProvenanceQueries):
     """The SQL implementation of ``bawaba.store.base.Store``.
 
     Subclasses may override :meth:`_index_article` to keep a derived index (full-text search)
@@ -123,7 +103,6 @@ class SqlStore(ProvenanceQueries):
         self._known_urls_query = select(articles.c.url, articles.c.canonical_url).where(
             or_(articles.c.url.in_(urls), articles.c.canonical_url.in_(urls))
         )
-        self._fetch_log_insert = fetch_log.insert()
 
     # -- plumbing --------------------------------------------------------------------
     @contextmanager
@@ -193,212 +172,6 @@ class SqlStore(ProvenanceQueries):
         """The Alembic revision the database is at (``None`` before the first migration)."""
         with self._read() as conn:
             return migrations.current_revision(conn)
-
-    # -- sources and feeds -----------------------------------------------------------
-    def add_source(self, source: Source) -> Source:
-        """Insert, or update name/homepage/section_map/default_category/home_region/language of
-        the source with the same slug (``enabled`` is the operator's and is left alone)."""
-        stmt = self._insert(sources).values(
-            slug=source.slug,
-            name=source.name,
-            homepage=source.homepage,
-            language=source.language,
-            section_map=dict(source.section_map),
-            default_category=source.default_category,
-            home_region=source.home_region,
-            enabled=source.enabled,
-            created_at=source.created_at or utcnow(),
-        )
-        ex = stmt.excluded
-        upsert = stmt.on_conflict_do_update(
-            index_elements=[sources.c.slug],
-            set_={
-                "name": ex.name,
-                "homepage": ex.homepage,
-                "section_map": ex.section_map,
-                "default_category": ex.default_category,
-                "home_region": ex.home_region,
-                "language": ex.language,
-            },
-        ).returning(*sources.c)
-        with self._write() as conn:
-            row = conn.execute(upsert).mappings().one()
-            self._bump(conn)
-        return source_from_row(row)
-
-    def get_source(self, id_or_slug: int | str) -> Source:
-        if isinstance(id_or_slug, int) and not isinstance(id_or_slug, bool):
-            cond = sources.c.id == id_or_slug
-        else:
-            cond = sources.c.slug == str(id_or_slug)
-        with self._read() as conn:
-            row = conn.execute(select(sources).where(cond)).mappings().first()
-        if row is None:
-            raise NotFoundError(f"no source {id_or_slug!r}")
-        return source_from_row(row)
-
-    def list_sources(self) -> list[Source]:
-        with self._read() as conn:
-            rows = conn.execute(select(sources).order_by(sources.c.id)).mappings().all()
-        return [source_from_row(r) for r in rows]
-
-    def add_feed(self, feed: Feed) -> Feed:
-        stmt = (
-            self._insert(feeds)
-            .values(
-                source_id=feed.source_id,
-                url=feed.url,
-                kind=FeedKind(feed.kind).value,
-                title=feed.title,
-                etag=feed.etag,
-                last_modified=feed.last_modified,
-                body_hash=feed.body_hash,
-                last_fetch_at=feed.last_fetch_at,
-                last_success_at=feed.last_success_at,
-                error_streak=feed.error_streak,
-                last_error=feed.last_error,
-                poll_interval_s=feed.poll_interval_s,
-                next_poll_at=feed.next_poll_at,
-                enabled=feed.enabled,
-            )
-            .on_conflict_do_nothing(index_elements=[feeds.c.url])
-        )
-        with self._write() as conn:
-            conn.execute(stmt)
-            row = conn.execute(select(feeds).where(feeds.c.url == feed.url)).mappings().one()
-        return feed_from_row(row)
-
-    def list_feeds(self, source_id: int | None = None) -> list[Feed]:
-        stmt = select(feeds).order_by(feeds.c.id)
-        if source_id is not None:
-            stmt = stmt.where(feeds.c.source_id == source_id)
-        with self._read() as conn:
-            rows = conn.execute(stmt).mappings().all()
-        return [feed_from_row(r) for r in rows]
-
-    def due_feeds(self, now: datetime, limit: int | None = None) -> list[Feed]:
-        """Enabled feeds of enabled sources due at ``now``, longest-waiting (never polled) first."""
-        stmt = (
-            select(feeds)
-            .join(sources, sources.c.id == feeds.c.source_id)
-            .where(
-                feeds.c.enabled,
-                sources.c.enabled,
-                or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now),
-            )
-            .order_by(nulls_first(feeds.c.next_poll_at.asc()), feeds.c.id)
-        )
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        with self._read() as conn:
-            rows = conn.execute(stmt).mappings().all()
-        return [feed_from_row(r) for r in rows]
-
-    def update_feed(self, feed_id: int, **changes: Any) -> None:
-        """Also accepts ``enabled`` and ``kind``. Unknown fields raise ``StoreError``."""
-        unknown = set(changes) - FEED_FIELDS
-        if unknown:
-            raise StoreError(f"update_feed: unknown field(s) {', '.join(sorted(unknown))}")
-        if "kind" in changes:
-            changes["kind"] = FeedKind(changes["kind"]).value
-        with self._write() as conn:
-            if changes:
-                result = conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**changes))
-                found = result.rowcount > 0
-            else:
-                found = conn.execute(select(feeds.c.id).where(feeds.c.id == feed_id)).first() is not None
-            if not found:
-                raise NotFoundError(f"no feed {feed_id}")
-
-    def log_fetch(self, entry: FetchLogEntry) -> None:
-        self.log_fetches([entry])
-
-    def log_fetches(self, entries: Sequence[FetchLogEntry]) -> None:
-        """Many fetch-log rows in one transaction (the crawler flushes its log in batches)."""
-        if not entries:
-            return
-        rows = [
-            {
-                "url": e.url,
-                "kind": str(e.kind),
-                "status": e.status,
-                "elapsed_ms": e.elapsed_ms,
-                "bytes": e.bytes,
-                "error": e.error,
-                "error_kind": e.error_kind,
-                "source_id": e.source_id,
-                "feed_id": e.feed_id,
-                "fetched_at": e.fetched_at,
-            }
-            for e in entries
-        ]
-        with self._write() as conn:
-            conn.execute(self._fetch_log_insert, rows)
-
-    def source_health(self, now: datetime) -> list[SourceHealth]:
-        """Every source with feed and article aggregates: four index-backed queries whatever the size.
-
-        ``error_streak`` is the worst feed's; ``last_error`` that of the feed failing longest;
-        ``next_poll_at`` the soonest of its enabled feeds; ``articles_24h`` counts first_seen.
-        """
-        feed_agg = select(
-            feeds.c.source_id,
-            func.count(feeds.c.id).label("n"),
-            func.max(feeds.c.last_fetch_at).label("last_fetch_at"),
-            func.max(feeds.c.last_success_at).label("last_success_at"),
-            func.max(feeds.c.error_streak).label("error_streak"),
-            func.min(case((feeds.c.enabled, feeds.c.next_poll_at))).label("next_poll_at"),
-        ).group_by(feeds.c.source_id)
-        ranked = (
-            select(
-                feeds.c.source_id,
-                feeds.c.last_error,
-                func.row_number()
-                .over(
-                    partition_by=feeds.c.source_id,
-                    order_by=(feeds.c.error_streak.desc(), feeds.c.last_fetch_at.desc(), feeds.c.id),
-                )
-                .label("rn"),
-            )
-            .where(feeds.c.last_error.is_not(None))
-            .subquery()
-        )
-        errors = select(ranked.c.source_id, ranked.c.last_error).where(ranked.c.rn == 1)
-        # Totals are an index-only count over ix_articles_source_id; the 24 h counts walk the
-        # first_seen index over the last day only (grouping by ``source_id + 0`` keeps the
-        # planner from preferring a full scan of the source index to save a sort). One statement.
-        recent_source = articles.c.source_id + 0
-        counts_stmt = union_all(
-            select(articles.c.source_id, func.count(), literal(False)).group_by(articles.c.source_id),
-            select(recent_source, func.count(), literal(True))
-            .where(articles.c.first_seen >= now - DAY)
-            .group_by(recent_source),
-        )
-        with self._read() as conn:
-            source_rows = conn.execute(select(sources).order_by(sources.c.id)).mappings().all()
-            feed_rows = {r["source_id"]: r for r in conn.execute(feed_agg).mappings()}
-            error_rows = {r["source_id"]: r["last_error"] for r in conn.execute(errors).mappings()}
-            totals: dict[int, int] = {}
-            recent: dict[int, int] = {}
-            for source_id, n, is_recent in conn.execute(counts_stmt):
-                (recent if is_recent else totals)[int(source_id)] = int(n)
-        health = []
-        for row in source_rows:
-            fr = feed_rows.get(row["id"])
-            health.append(
-                SourceHealth(
-                    source=source_from_row(row),
-                    feeds=int(fr["n"]) if fr else 0,
-                    last_fetch_at=fr["last_fetch_at"] if fr else None,
-                    last_success_at=fr["last_success_at"] if fr else None,
-                    error_streak=int(fr["error_streak"] or 0) if fr else 0,
-                    last_error=error_rows.get(row["id"]),
-                    articles_24h=recent.get(int(row["id"]), 0),
-                    articles_total=totals.get(int(row["id"]), 0),
-                    next_poll_at=fr["next_poll_at"] if fr else None,
-                )
-            )
-        return health
 
     # -- articles --------------------------------------------------------------------
     def known_urls(self, urls: Iterable[str]) -> set[str]:
