@@ -26,3 +26,16 @@ def test_mypy_strict_is_clean(tmp_path: Path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+#: the house style's "split before ~600 lines", as a ceiling a module may not pass
+MODULE_LINE_CEILING = 600
+
+
+def test_package_modules_stay_small() -> None:
+    too_long = {
+        str(path.relative_to(ROOT)): n
+        for path in sorted((ROOT / "src" / "bawaba").rglob("*.py"))
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MODULE_LINE_CEILING
+    }
+    assert not too_long, f"split these modules (lines): {too_long}"
