@@ -6,7 +6,7 @@ Then trains on two outlets of the shared ANT-derived development file and tests 
 the plain TF-IDF (word + char n-grams) + linear SVM baseline and for bawaba's variants; then times
 the shipped model. Prints tables with ratios against the baseline.
 
-    python bench/classify.py [--data PATH] [--sample N] [--no-voices] [--no-mixed] [--no-teachers] [--no-order]
+    python bench/classify.py [--data PATH] [--sample N] [--no-voices] [--no-mixed] [--no-teachers] [--no-order] [--no-ceiling]
 
 The data (../shared/data/news-categories) is read only here; nothing of it is stored in the repo.
 Corpus: A. Chouigui, O. Ben Khiroun, B. Elayeb, "ANT Corpus: An Arabic News Text Collection for
@@ -21,6 +21,7 @@ import os
 import random
 import sys
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from importlib.resources import files
 from pathlib import Path
@@ -270,6 +271,30 @@ def teachers(
     return out
 
 
+def seen_ceiling(rows: list[dict[str, str]], folds: int = 5) -> dict[str, tuple[float, float]]:
+    """Per outlet, the shipped recipe trained on the other outlets *and* ``folds - 1`` of ``folds``
+    parts of the outlet itself (parts by crc32 of the id), tested on the part left out, answers
+    pooled over the parts: (macro-F1 article by article, adapted a part at a time). What the
+    outlet's own labels allow, the ceiling of its unseen (leave-one-outlet-out) score."""
+    out: dict[str, tuple[float, float]] = {}
+    for outlet in sorted({r["source"] for r in rows}):
+        own = [r for r in rows if r["source"] == outlet]
+        rest = [r for r in rows if r["source"] != outlet]
+        truth: list[str] = []
+        answers: dict[bool, list[str]] = {False: [], True: []}
+        for part in range(folds):
+            test = [r for r in own if zlib.crc32(r["id"].encode()) % folds == part]
+            model = fold_model(rest + [r for r in own if zlib.crc32(r["id"].encode()) % folds != part])
+            docs = [{"title": r["title"], "text": r["text"]} for r in test]
+            truth += [to_slug(r["category"]) for r in test]
+            for adapt in (False, True):
+                answers[adapt] += [a.category for a in classify_many(docs, model, abstain=False, adapt=adapt)]
+        present = sorted(set(truth))
+        plain, adapted = (float(f1_score(truth, answers[a], labels=present, average="macro")) for a in (False, True))
+        out[outlet] = (plain, adapted)
+    return out
+
+
 def unseen_voices(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
     """Outlets no training set has, as far as our own writing can stand for them: the shipped model
     on the held-out voices of ``UNSEEN_VOICES``; and the recipe on all three development outlets
@@ -348,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="Also score each held-out outlet with one training outlet and with two.")
     parser.add_argument("--order", action=argparse.BooleanOptionalAction, default=True,
                         help="Also read each held-out outlet sorted by class, through bawaba classify's reader.")
+    parser.add_argument("--ceiling", action=argparse.BooleanOptionalAction, default=True,
+                        help="Also score each outlet by models that saw four fifths of it (its own labels' ceiling).")
     parser.add_argument("--voices", action=argparse.BooleanOptionalAction, default=True,
                         help="Also score outlet voices no training set has (our own held-out writing).")
     args = parser.parse_args(argv)
@@ -423,6 +450,27 @@ def main(argv: list[str] | None = None) -> int:
         for order, scores in ordered.items():
             o_table.add_row(order, *(f"{scores[col]:.3f}" for col in columns))
         console.print(o_table)
+    if args.ceiling:
+        started = time.perf_counter()
+        ceiling = seen_ceiling(rows)
+        console.print(f"seen ceiling: {time.perf_counter() - started:.0f} s", style="dim")
+        unseen = results.get("+ batch adaptation (bawaba classify's default)")
+        plain_unseen = results.get("+ written articles (shipped model; --no-adapt)")
+        c_table = Table(title="each outlet seen (other outlets + 4/5 of its own, 5 parts) against unseen (macro-F1)")
+        for col in ("outlet", "seen, article by article", "seen, adapted", "unseen, article by article",
+                    "unseen, adapted", "unseen / seen (adapted)"):
+            c_table.add_column(col, justify="left" if col == "outlet" else "right")
+        for outlet, (plain, adapted) in ceiling.items():
+            u_plain = f"{plain_unseen[outlet][0]:.4f}" if plain_unseen else "-"
+            u_adapted = f"{unseen[outlet][0]:.4f}" if unseen else "-"
+            ratio = f"{unseen[outlet][0] / adapted:.3f}" if unseen else "-"
+            c_table.add_row(outlet, f"{plain:.4f}", f"{adapted:.4f}", u_plain, u_adapted, ratio)
+        mean_seen = float(np.mean([a for _, a in ceiling.values()]))
+        c_table.add_row("mean", f"{np.mean([p for p, _ in ceiling.values()]):.4f}", f"{mean_seen:.4f}",
+                        f"{np.mean([plain_unseen[o][0] for o in ceiling]):.4f}" if plain_unseen else "-",
+                        f"{np.mean([unseen[o][0] for o in ceiling]):.4f}" if unseen else "-",
+                        f"{np.mean([unseen[o][0] for o in ceiling]) / mean_seen:.3f}" if unseen else "-")
+        console.print(c_table)
     s = speed(rows)
     sp_table = Table(title="shipped model")
     for col in ("file MB", "load s", "articles/s cold (per CPU s)", "articles/s warm (per CPU s)",
