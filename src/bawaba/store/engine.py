@@ -10,9 +10,11 @@ connection pool with pre-ping, so a restarted server does not poison the pool.
 from __future__ import annotations
 
 import json
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -20,6 +22,18 @@ from bawaba.errors import StoreError
 
 #: Execution option a connection carries when it is about to write (SQLite: BEGIN IMMEDIATE).
 WRITE_OPTION = "bawaba_write"
+
+
+class SqlPlumbing(Protocol):
+    """What ``SqlStore``'s query mixins (``SourceQueries``, ``ProvenanceQueries``) use of it."""
+
+    def _read(self) -> AbstractContextManager[Connection]: ...
+
+    def _write(self) -> AbstractContextManager[Connection]: ...
+
+    def _bump(self, conn: Connection) -> None: ...
+
+    def _insert(self, table: Any) -> sqlite.Insert | postgresql.Insert: ...
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 5

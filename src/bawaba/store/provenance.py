@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import Connection, ScalarSelect, delete, func, literal, select, update
+from sqlalchemy import ScalarSelect, delete, func, literal, select, update
 from sqlalchemy.orm import aliased
 
 from bawaba.errors import NotFoundError
+from bawaba.store.engine import SqlPlumbing
 from bawaba.store.schema import articles, sources, stories
 
 
@@ -66,18 +66,10 @@ def republication_rows(value: Any) -> list[dict[str, Any]]:
     return out
 
 
-class _Plumbing(Protocol):
-    def _read(self) -> AbstractContextManager[Connection]: ...
-
-    def _write(self) -> AbstractContextManager[Connection]: ...
-
-    def _bump(self, conn: Connection) -> None: ...
-
-
 class ProvenanceQueries:
     """Methods of ``Store`` that the story tracker and the provenance pages need."""
 
-    def article_ids_by_url(self: _Plumbing, canonical_urls: Sequence[str]) -> dict[str, int]:
+    def article_ids_by_url(self: SqlPlumbing, canonical_urls: Sequence[str]) -> dict[str, int]:
         """``canonical_url -> id`` of those stored (the tracker learns a new article's id)."""
         urls = list(dict.fromkeys(canonical_urls))
         if not urls:
@@ -86,13 +78,13 @@ class ProvenanceQueries:
         with self._read() as conn:
             return {str(u): int(i) for u, i in conn.execute(stmt)}
 
-    def story_source_ids(self: _Plumbing, story_id: int) -> list[int]:
+    def story_source_ids(self: SqlPlumbing, story_id: int) -> list[int]:
         """Distinct source ids of the articles in a story."""
         stmt = select(articles.c.source_id).where(articles.c.story_id == story_id).distinct()
         with self._read() as conn:
             return sorted(int(s) for (s,) in conn.execute(stmt))
 
-    def source_copy_stats(self: _Plumbing, source_id: int | None = None) -> list[dict[str, Any]]:
+    def source_copy_stats(self: SqlPlumbing, source_id: int | None = None) -> list[dict[str, Any]]:
         """Per source: ``source`` (slug), ``articles``, ``copies``, ``copy_share`` and
         ``copies_from`` (``[(slug, n)]``, most copied first): who republishes whom."""
         orig = aliased(articles)
@@ -126,7 +118,7 @@ class ProvenanceQueries:
         out.sort(key=lambda r: (-int(r["copies"]), str(r["source"])))
         return out
 
-    def copied_from(self: _Plumbing, source_id: int) -> list[tuple[str, int]]:
+    def copied_from(self: SqlPlumbing, source_id: int) -> list[tuple[str, int]]:
         """``(slug, copies)`` of the sources whose articles ``source_id`` republishes, most first
         (one query: the source page's "republishes mostly from X")."""
         orig = aliased(articles)
@@ -142,7 +134,7 @@ class ProvenanceQueries:
         with self._read() as conn:
             return [(str(slug), int(count)) for slug, count in conn.execute(stmt)]
 
-    def refresh_story(self: _Plumbing, story_id: int, title: str | None = None,
+    def refresh_story(self: SqlPlumbing, story_id: int, title: str | None = None,
                       representative_id: int | None = None) -> None:
         """Recount a story's articles, sources and first/last times from its articles (one
         statement, exact after re-pointing); set title and representative when given."""
@@ -164,14 +156,14 @@ class ProvenanceQueries:
                 raise NotFoundError(f"no story {story_id}")
             self._bump(conn)
 
-    def reset_stories(self: _Plumbing) -> None:
+    def reset_stories(self: SqlPlumbing) -> None:
         """Forget every story and provenance link (``bawaba stories rebuild`` starts here)."""
         with self._write() as conn:
             conn.execute(update(articles).values(story_id=None, duplicate_of=None))
             conn.execute(delete(stories))
             self._bump(conn)
 
-    def iter_story_articles(self: _Plumbing, story_id: int) -> Iterator[int]:
+    def iter_story_articles(self: SqlPlumbing, story_id: int) -> Iterator[int]:
         """Ids of a story's articles, oldest first by sort time."""
         stmt = (select(articles.c.id).where(articles.c.story_id == story_id)
                 .order_by(articles.c.sort_at, articles.c.id))

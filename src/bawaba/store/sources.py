@@ -7,15 +7,14 @@ on the store's ``_read``/``_write``/``_bump``/``_insert`` plumbing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, case, func, literal, nulls_first, or_, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, func, literal, nulls_first, or_, select, union_all, update
 
 from bawaba.errors import NotFoundError, StoreError
 from bawaba.models import Feed, FeedKind, FetchLogEntry, Source, SourceHealth, utcnow
+from bawaba.store.engine import SqlPlumbing
 from bawaba.store.rows import feed_from_row, source_from_row
 from bawaba.store.schema import articles, feeds, fetch_log, sources
 
@@ -40,15 +39,7 @@ DAY = timedelta(hours=24)
 FETCH_LOG_INSERT = fetch_log.insert()
 
 
-class _Plumbing(Protocol):
-    def _read(self) -> AbstractContextManager[Connection]: ...
-
-    def _write(self) -> AbstractContextManager[Connection]: ...
-
-    def _bump(self, conn: Connection) -> None: ...
-
-    def _insert(self, table: Any) -> sqlite.Insert | postgresql.Insert: ...
-
+class _Plumbing(SqlPlumbing, Protocol):
     def log_fetches(self, entries: Sequence[FetchLogEntry]) -> None: ...
 
 
